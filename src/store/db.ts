@@ -1,0 +1,40 @@
+import Database from 'better-sqlite3';
+import { LoglineError } from '../errors/errors.js';
+import { migrate } from './migrate.js';
+
+export type Db = Database.Database;
+
+export interface OpenInit {
+  /** Wait this long for another writer's lock before failing (several CLI processes may write at once). */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+/** Opens (creating if needed) the node database: WAL, foreign keys, migrations applied. */
+export function openDb(file: string, init: OpenInit = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: init.readonly ?? false, fileMustExist: init.readonly ?? false });
+  } catch (e) {
+    throw new LoglineError('DB_OPEN_FAILED', `cannot open the database ${file}: ${(e as Error).message}`, {
+      hint: 'check that the path exists and is writable, or run `logline init`',
+    });
+  }
+  try {
+    db.pragma(`busy_timeout = ${init.busyTimeoutMs ?? 15000}`);
+    if (!init.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('cache_size = -65536');
+    if (!init.readonly) migrate(db);
+    return db;
+  } catch (e) {
+    db.close();
+    if (e instanceof LoglineError) throw e;
+    throw new LoglineError('DB_OPEN_FAILED', `cannot open the database ${file}: ${(e as Error).message}`, {
+      hint: 'the file may not be a logline database; `logline doctor` checks it',
+    });
+  }
+}

@@ -1,0 +1,142 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db.js';
+
+/** A stored span row as the repository returns it (ids as raw bytes). */
+export interface SpanRow {
+  rid: number;
+  id: Buffer;
+  sig: Buffer;
+  author: string;
+  tenant: string;
+  seq: number | null;
+  prev: Buffer | null;
+  ts: string;
+  body: string;
+  received_at: number;
+  received_from: string | null;
+}
+
+export interface NewSpanRow {
+  id: Buffer;
+  sig: Buffer;
+  author: string;
+  tenant: string;
+  seq: number | null;
+  prev: Buffer | null;
+  ts: string;
+  title: string;
+  status: string;
+  kind: string;
+  visibility: string;
+  contract_id: string | null;
+  workflow_id: string | null;
+  flow_id: string | null;
+  caused_by: Buffer | null;
+  body: string;
+  tags: readonly string[];
+  /** Text indexed for search besides the title (the data object as JSON). */
+  searchData: string;
+  received_at: number;
+  received_from: string | null;
+}
+
+export interface ForkRow {
+  id: Buffer;
+  sig: Buffer;
+  author: string;
+  tenant: string;
+  seq: number;
+  canonical_id: Buffer;
+  body: string;
+  received_at: number;
+  received_from: string | null;
+}
+
+const ROW_COLUMNS = 's.rid, s.id, s.sig, a.did AS author, s.tenant, s.seq, s.prev, s.ts, s.body, s.received_at, s.received_from';
+export const SPAN_SELECT = `SELECT ${ROW_COLUMNS} FROM spans s JOIN authors a ON a.id = s.author`;
+
+/** Typed access to the span tables; the only place that writes them. */
+export class SpansRepo {
+  readonly db: Db;
+  private readonly authorIds = new Map<string, number>();
+  private readonly st: Record<string, Statement>;
+
+  constructor(db: Db) {
+    this.db = db;
+    const p = (sql: string) => db.prepare(sql);
+    this.st = {
+      authorGet: p('SELECT id FROM authors WHERE did = ?'),
+      authorPut: p('INSERT INTO authors (did) VALUES (?)'),
+      head: p('SELECT seq, id FROM spans WHERE author = ? AND tenant = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1'),
+      atSeq: p('SELECT id FROM spans WHERE author = ? AND tenant = ? AND seq = ?'),
+      hasId: p('SELECT 1 FROM spans WHERE id = ? UNION ALL SELECT 1 FROM forks WHERE id = ? LIMIT 1'),
+      insert: p(`INSERT INTO spans (id, sig, author, tenant, seq, prev, ts, title, status, kind, visibility, contract_id,
+        workflow_id, flow_id, caused_by, body, received_at, received_from)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertTag: p('INSERT INTO span_tags (tag, rid) VALUES (?, ?)'),
+      insertFts: p('INSERT INTO spans_fts (rowid, title, data) VALUES (?, ?, ?)'),
+      insertFork: p(`INSERT INTO forks (id, sig, author, tenant, seq, canonical_id, body, received_at, received_from)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      byId: p(`${SPAN_SELECT} WHERE s.id = ?`),
+      byIdRange: p(`${SPAN_SELECT} WHERE s.id >= ? AND s.id < ? LIMIT 2`),
+      forkById: p(`SELECT f.rid, f.id, f.sig, a.did AS author, f.tenant, f.seq, NULL AS prev, '' AS ts, f.body, f.received_at, f.received_from
+        FROM forks f JOIN authors a ON a.id = f.author WHERE f.id = ?`),
+      count: p('SELECT count(*) AS n FROM spans'),
+    };
+  }
+
+  /** The interned integer of an author did, created on first use. */
+  authorId(did: string): number {
+    let id = this.authorIds.get(did);
+    if (id === undefined) {
+      const row = this.st.authorGet.get(did) as { id: number } | undefined;
+      id = row ? row.id : Number(this.st.authorPut.run(did).lastInsertRowid);
+      this.authorIds.set(did, id);
+    }
+    return id;
+  }
+
+  /** Existing interned id, without creating one (for queries). */
+  findAuthorId(did: string): number | undefined {
+    return this.authorIds.get(did) ?? (this.st.authorGet.get(did) as { id: number } | undefined)?.id;
+  }
+
+  head(author: string, tenant: string): { seq: number; id: Buffer } | undefined {
+    return this.st.head.get(this.authorId(author), tenant) as { seq: number; id: Buffer } | undefined;
+  }
+
+  idAtSeq(author: string, tenant: string, seq: number): Buffer | undefined {
+    return (this.st.atSeq.get(this.authorId(author), tenant, seq) as { id: Buffer } | undefined)?.id;
+  }
+
+  has(id: Buffer): boolean {
+    return this.st.hasId.get(id, id) !== undefined;
+  }
+
+  insert(row: NewSpanRow): number {
+    const rid = Number(this.st.insert.run(row.id, row.sig, this.authorId(row.author), row.tenant, row.seq, row.prev, row.ts,
+      row.title, row.status, row.kind, row.visibility, row.contract_id, row.workflow_id, row.flow_id, row.caused_by,
+      row.body, row.received_at, row.received_from).lastInsertRowid);
+    for (const tag of row.tags) this.st.insertTag.run(tag, rid);
+    this.st.insertFts.run(rid, row.title, row.searchData);
+    return rid;
+  }
+
+  insertFork(row: ForkRow): void {
+    this.st.insertFork.run(row.id, row.sig, this.authorId(row.author), row.tenant, row.seq, row.canonical_id, row.body,
+      row.received_at, row.received_from);
+  }
+
+  byId(id: Buffer): SpanRow | undefined {
+    return (this.st.byId.get(id) as SpanRow | undefined) ?? (this.st.forkById.get(id) as SpanRow | undefined);
+  }
+
+  /** Rows whose id starts with the given bytes range [lo, hi); at most two, to detect ambiguity. */
+  byIdRange(lo: Buffer, hi: Buffer): SpanRow[] {
+    return this.st.byIdRange.all(lo, hi) as SpanRow[];
+  }
+
+  count(): number {
+    return (this.st.count.get() as { n: number }).n;
+  }
+}
