@@ -78,7 +78,7 @@ export class SpansRepo {
       insertFork: p(`INSERT INTO forks (id, sig, author, tenant, seq, canonical_id, body, received_at, received_from)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       byId: p(`${SPAN_SELECT} WHERE s.id = ?`),
-      byIdRange: p(`${SPAN_SELECT} WHERE s.id >= ? AND s.id < ? LIMIT 2`),
+      byIdRange: p(`${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? LIMIT 2`),
       forkById: p(`SELECT f.rid, f.id, f.sig, a.did AS author, f.tenant, f.seq, NULL AS prev, '' AS ts, f.body, f.received_at, f.received_from
         FROM forks f JOIN authors a ON a.id = f.author WHERE f.id = ?`),
       count: p('SELECT count(*) AS n FROM spans'),
@@ -131,7 +131,7 @@ export class SpansRepo {
     return (this.st.byId.get(id) as SpanRow | undefined) ?? (this.st.forkById.get(id) as SpanRow | undefined);
   }
 
-  /** Rows whose id starts with the given bytes range [lo, hi); at most two, to detect ambiguity. */
+  /** Rows whose id lies in [lo, hi]; at most two, to detect an ambiguous prefix. */
   byIdRange(lo: Buffer, hi: Buffer): SpanRow[] {
     return this.st.byIdRange.all(lo, hi) as SpanRow[];
   }

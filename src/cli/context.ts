@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { localClient } from '../client/local.js';
+import type { LoglineClient } from '../client/types.js';
+import { LoglineError } from '../errors/errors.js';
+import { Home } from '../node/home.js';
+import { Output } from './output.js';
+
+export interface Globals {
+  home?: string;
+  tenant?: string;
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+  passphraseFile?: string;
+}
+
+/** What an action needs: the global flags, the writer, and lazily the home and a client. */
+export class Context {
+  readonly globals: Globals;
+  readonly out: Output;
+  private openedHome: Home | undefined;
+  private openedClient: LoglineClient | undefined;
+
+  constructor(cmd: Command) {
+    const o = cmd.optsWithGlobals() as Record<string, unknown>;
+    this.globals = {
+      home: o.home as string | undefined,
+      tenant: o.tenant as string | undefined,
+      json: o.json === true,
+      quiet: o.quiet === true,
+      color: o.color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true,
+      passphraseFile: o.passphraseFile as string | undefined,
+    };
+    this.out = new Output({ json: this.globals.json, quiet: this.globals.quiet, color: this.globals.color });
+  }
+
+  /** The home, without requiring it to be initialised (for `init`, `paths`). */
+  rawHome(): Home {
+    this.openedHome ??= new Home({ home: this.globals.home, passphrase: this.passphrase() });
+    return this.openedHome;
+  }
+
+  home(): Home {
+    return this.rawHome().requireInitialized();
+  }
+
+  /** The tenant of this command: `--tenant`, else the configured default. */
+  tenant(): string {
+    return this.home().tenant(this.globals.tenant);
+  }
+
+  async client(): Promise<LoglineClient> {
+    this.openedClient ??= localClient(this.home());
+    return this.openedClient;
+  }
+
+  passphrase(): string | undefined {
+    const file = this.globals.passphraseFile;
+    if (file !== undefined) {
+      try {
+        return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      } catch (e) {
+        throw LoglineError.usage('BAD_PASSPHRASE_FILE', `cannot read the passphrase file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    return process.env.LOGLINE_PASSPHRASE || undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.openedClient?.close();
+    this.openedHome?.close();
+  }
+}
+
+const contexts = new WeakMap<Command, Context>();
+
+/** The context of the running command (one per invocation). */
+export function contextOf(cmd: Command): Context {
+  let ctx = contexts.get(cmd);
+  if (!ctx) {
+    ctx = new Context(cmd);
+    contexts.set(cmd, ctx);
+    active.add(ctx);
+  }
+  return ctx;
+}
+
+export const active = new Set<Context>();

@@ -1,0 +1,70 @@
+import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
+import { LoglineError } from '../errors/errors.js';
+import type { Home } from '../node/home.js';
+import { iterateRows, queryTimeline, rowSpan } from '../timeline/query.js';
+import type { Span } from '../timeline/span.js';
+import { verifyStored } from '../timeline/verify.js';
+import { wireText } from '../timeline/wire.js';
+import { VERSION } from '../version.js';
+import type { IngestItem, LoglineClient, NodeStatus } from './types.js';
+
+const PREFIX = /^[0-9a-f]{4,64}$/;
+
+/** The node core hosted in this process for one command: the same code the daemon runs. */
+export function localClient(home: Home): LoglineClient {
+  return {
+    kind: 'local',
+
+    async append(request: AppendRequest): Promise<Span[]> {
+      const signer = home.signer(request.identity);
+      return home.timeline.append(request.drafts, signer);
+    },
+
+    async get(ref: string): Promise<Span> {
+      const row = findRow(home, ref);
+      return rowSpan(row);
+    },
+
+    async query(filters: QueryFilters): Promise<Page> {
+      return queryTimeline(home.repo, filters);
+    },
+
+    async ingest(spans: unknown[]): Promise<IngestItem[]> {
+      return home.timeline.ingest(spans).map((r) =>
+        r.outcome === 'rejected' ? { outcome: 'rejected', code: r.error.code, message: r.error.message } : { outcome: r.outcome, id: r.span.id });
+    },
+
+    async *exportLines(filters: QueryFilters): AsyncIterable<string> {
+      for (const row of iterateRows(home.repo, filters)) yield wireText(row.body, row.id.toString('hex'), row.sig.toString('hex'));
+    },
+
+    async verify(scope, onProgress): Promise<VerifyReport> {
+      const ids = scope.ids?.map((ref) => findRow(home, ref).id);
+      return verifyStored(home.repo, { tenant: scope.tenant, ids, onProgress });
+    },
+
+    async status(): Promise<NodeStatus> {
+      const tenants = home.db.prepare('SELECT tenant, count(*) AS spans FROM spans GROUP BY tenant ORDER BY tenant').all() as NodeStatus['tenants'];
+      return { version: VERSION, spans: tenants.reduce((n, t) => n + t.spans, 0), tenants, home: home.paths.home ?? home.paths.data };
+    },
+
+    async close(): Promise<void> {
+      home.close();
+    },
+  };
+}
+
+/** A stored span (or fork evidence) by full id or unique prefix. */
+function findRow(home: Home, ref: string) {
+  const hex = ref.toLowerCase();
+  if (!PREFIX.test(hex)) throw LoglineError.usage('BAD_SPAN_REF', `"${ref}" is not a span id or id prefix`, 'give at least 4 hex characters of the id');
+  if (hex.length === 64) {
+    const row = home.repo.byId(Buffer.from(hex, 'hex'));
+    if (row) return row;
+  } else {
+    const rows = home.repo.byIdRange(Buffer.from(hex.padEnd(64, '0'), 'hex'), Buffer.from(hex.padEnd(64, 'f'), 'hex'));
+    if (rows.length > 1) throw new LoglineError('SPAN_AMBIGUOUS', `more than one span id starts with ${hex}`, { hint: 'give more characters of the id' });
+    if (rows.length === 1) return rows[0];
+  }
+  throw new LoglineError('SPAN_NOT_FOUND', `no span ${hex}`, { hint: '`logline timeline` lists the spans of a tenant' });
+}

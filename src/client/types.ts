@@ -1,0 +1,33 @@
+import type { AppendRequest, ImportReport, Page, QueryFilters, VerifyReport } from '../api/types.js';
+import type { Span } from '../timeline/span.js';
+
+/** The outcome of one span handed to `ingest`, in request order. */
+export type IngestItem =
+  | { outcome: 'stored' | 'duplicate' | 'fork'; id: string }
+  | { outcome: 'rejected'; code: string; message: string };
+
+export interface NodeStatus {
+  version: string;
+  spans: number;
+  tenants: { tenant: string; spans: number }[];
+  home: string;
+}
+
+/**
+ * What the CLI needs from a node. Two implementations share it: in-process over the home, and (with the
+ * daemon) over the local API, so that every command prints the same through either door.
+ */
+export interface LoglineClient {
+  readonly kind: 'local' | 'daemon';
+  append(request: AppendRequest): Promise<Span[]>;
+  /** A span by full id or unique hex prefix (at least 4 characters). */
+  get(ref: string): Promise<Span>;
+  query(filters: QueryFilters): Promise<Page>;
+  ingest(spans: unknown[]): Promise<IngestItem[]>;
+  exportLines(filters: QueryFilters): AsyncIterable<string>;
+  verify(scope: { tenant?: string; ids?: string[] }, onProgress?: (done: number, total: number) => void): Promise<VerifyReport>;
+  status(): Promise<NodeStatus>;
+  close(): Promise<void>;
+}
+
+export type { ImportReport };

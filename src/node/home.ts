@@ -1,0 +1,92 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { loadConfig, type Config, type ConfigValue } from '../config/config.js';
+import { resolvePaths, type Paths } from '../config/paths.js';
+import { LoglineError } from '../errors/errors.js';
+import type { Signer } from '../identity/ed25519.js';
+import { Keystore } from '../identity/keystore.js';
+import { openDb, type Db } from '../store/db.js';
+import { SpansRepo } from '../store/spans-repo.js';
+import { Timeline } from '../timeline/timeline.js';
+import { isSlug } from '../timeline/validate.js';
+
+export interface HomeInit {
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Config values given as flags (highest precedence). */
+  flags?: Record<string, ConfigValue | undefined>;
+  passphrase?: string;
+}
+
+/**
+ * One node home: paths, config, keys and the store, opened lazily so that a command pays only for what it uses.
+ * The in-process client and the daemon both stand on it.
+ */
+export class Home {
+  readonly paths: Paths;
+  readonly config: Config;
+  readonly keystore: Keystore;
+  private readonly passphrase: string | undefined;
+  private opened: { db: Db; repo: SpansRepo; timeline: Timeline } | undefined;
+
+  constructor(init: HomeInit = {}) {
+    this.paths = resolvePaths({ home: init.home, env: init.env });
+    this.config = loadConfig(this.paths.configFile, init.flags ?? {}, init.env ?? process.env);
+    this.keystore = new Keystore(this.paths.keys);
+    this.passphrase = init.passphrase;
+  }
+
+  get initialized(): boolean {
+    return existsSync(this.paths.configFile) && this.keystore.list().length > 0;
+  }
+
+  /** Fails with a hint when the home has not been set up. */
+  requireInitialized(): this {
+    if (!this.initialized) {
+      const where = this.paths.home ?? this.paths.config;
+      throw new LoglineError('HOME_NOT_INITIALIZED', `no logline home at ${where}`, {
+        hint: this.paths.home ? `run \`logline --home ${this.paths.home} init\`` : 'run `logline init`',
+      });
+    }
+    return this;
+  }
+
+  private open(): { db: Db; repo: SpansRepo; timeline: Timeline } {
+    if (this.opened === undefined) {
+      mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
+      const db = openDb(this.paths.db);
+      const repo = new SpansRepo(db);
+      this.opened = { db, repo, timeline: new Timeline(repo) };
+    }
+    return this.opened;
+  }
+
+  get db(): Db { return this.open().db; }
+  get repo(): SpansRepo { return this.open().repo; }
+  get timeline(): Timeline { return this.open().timeline; }
+
+  /** The handle of the identity that signs by default. */
+  defaultIdentity(): string {
+    const handle = this.config.get('identity');
+    if (typeof handle === 'string') return handle;
+    const node = this.keystore.list().find((i) => i.node);
+    if (node) return node.handle;
+    throw new LoglineError('NO_IDENTITY', 'no default identity is configured', { hint: '`logline id list`, then `logline config set identity HANDLE`' });
+  }
+
+  signer(handle = this.defaultIdentity()): Signer {
+    return this.keystore.signer(handle, this.passphrase);
+  }
+
+  /** The tenant a command acts on: the explicit one, else the configured default. */
+  tenant(explicit?: string): string {
+    const tenant = explicit ?? this.config.get('tenant');
+    if (typeof tenant !== 'string') throw LoglineError.usage('NO_TENANT', 'no tenant given and no default tenant configured', 'pass --tenant SLUG or `logline config set tenant SLUG`');
+    if (!isSlug(tenant)) throw LoglineError.usage('BAD_TENANT', `"${tenant}" is not a tenant slug`, 'a slug is lower-case letters and digits separated by single dashes, e.g. acme-labs');
+    return tenant;
+  }
+
+  close(): void {
+    this.opened?.db.close();
+    this.opened = undefined;
+  }
+}
