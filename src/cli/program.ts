@@ -35,6 +35,8 @@ export async function run(argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
   try {
     await program.parseAsync(argv);
+    // an action that finished but reports failure (verify, import, run) sets process.exitCode
+    if (typeof process.exitCode === 'number') code = process.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit 0; commander has already printed its own one-line message

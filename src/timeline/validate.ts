@@ -74,6 +74,8 @@ export function checkShape(value: unknown, signed: boolean): string {
     if (!('sig' in s)) throw spanError('SPAN_MISSING_FIELD', 'field "sig" is missing');
     if (!isSpanId(s.id)) throw spanError('SPAN_BAD_HEX', 'id is not 64 lower-case hex characters');
     if (typeof s.sig !== 'string' || !HEX128.test(s.sig)) throw spanError('SPAN_BAD_HEX', 'sig is not 128 lower-case hex characters');
+  } else {
+    for (const key of SIGNATURE_FIELDS) if (key in s) throw spanError('SPAN_UNKNOWN_FIELD', `field "${key}" is not part of an unsigned body`);
   }
   if (s.v !== 1) throw spanError('SPAN_BAD_VERSION', `v is ${JSON.stringify(s.v)}, expected 1`);
   if (typeof s.author !== 'string' || publicKeyFromDid(s.author) === null) throw spanError('SPAN_BAD_AUTHOR', 'author is not an ed25519 did:key');

@@ -1,0 +1,33 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const STATIC_IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+
+/** Every package a compiled module reaches through static imports (dynamic `import()` is lazy by design). */
+function staticPackages(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
+      const spec = m[1] ?? m[2];
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+      else packages.add(spec);
+    }
+  };
+  visit(entry);
+  return packages;
+}
+
+describe('startup cost', () => {
+  it('`logline log` loads neither libp2p nor ink: the CLI entry reaches them only lazily', () => {
+    expect(existsSync(`${DIST}main.js`)).toBe(true);
+    const packages = [...staticPackages(`${DIST}main.js`)];
+    expect(packages).toContain('better-sqlite3');
+    expect(packages.filter((p) => /libp2p|^ink|^react|@chainsafe/.test(p))).toEqual([]);
+  });
+});
