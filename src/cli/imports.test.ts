@@ -30,4 +30,10 @@ describe('startup cost', () => {
     expect(packages).toContain('better-sqlite3');
     expect(packages.filter((p) => /libp2p|^ink|^react|@chainsafe/.test(p))).toEqual([]);
   });
+
+  it('the bundled CLI entry that bin/logline runs holds no libp2p, ink or react code (they live in lazy chunks)', () => {
+    const bundle = readFileSync(`${DIST}cli-bundle/main.js`, 'utf8');
+    expect(bundle).toContain('node_modules/commander/');
+    expect(bundle.match(/node_modules\/(?:ink|react|libp2p|@libp2p|@chainsafe)\//g)).toBeNull();
+  });
 });

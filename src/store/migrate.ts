@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { LoglineError } from '../errors/errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** The folder of numbered migrations shipped with the package. */
-export const MIGRATIONS_DIR = new URL('../../migrations/', import.meta.url).pathname;
+export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations');
 const NAME = /^(\d{4})-[a-z0-9-]+\.sql$/;
 
 export interface Migration {

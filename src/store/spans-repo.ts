@@ -55,42 +55,52 @@ export interface ForkRow {
 const ROW_COLUMNS = 's.rid, s.id, s.sig, a.did AS author, s.tenant, s.seq, s.prev, s.ts, s.body, s.received_at, s.received_from';
 export const SPAN_SELECT = `SELECT ${ROW_COLUMNS} FROM spans s JOIN authors a ON a.id = s.author`;
 
+const SQL = {
+  authorGet: 'SELECT id FROM authors WHERE did = ?',
+  authorPut: 'INSERT INTO authors (did) VALUES (?)',
+  head: 'SELECT seq, id FROM spans WHERE author = ? AND tenant = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1',
+  atSeq: 'SELECT id FROM spans WHERE author = ? AND tenant = ? AND seq = ?',
+  hasId: 'SELECT 1 FROM spans WHERE id = ? UNION ALL SELECT 1 FROM forks WHERE id = ? LIMIT 1',
+  insert: `INSERT INTO spans (id, sig, author, tenant, seq, prev, ts, title, status, kind, visibility, contract_id,
+    workflow_id, flow_id, caused_by, body, received_at, received_from)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertTag: 'INSERT INTO span_tags (tag, rid) VALUES (?, ?)',
+  insertFts: 'INSERT INTO spans_fts (rowid, title, data) VALUES (?, ?, ?)',
+  insertFork: `INSERT INTO forks (id, sig, author, tenant, seq, canonical_id, body, received_at, received_from)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  byId: `${SPAN_SELECT} WHERE s.id = ?`,
+  byIdRange: `${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? LIMIT 2`,
+  forkById: `SELECT f.rid, f.id, f.sig, a.did AS author, f.tenant, f.seq, NULL AS prev, '' AS ts, f.body, f.received_at, f.received_from
+    FROM forks f JOIN authors a ON a.id = f.author WHERE f.id = ?`,
+  count: 'SELECT count(*) AS n FROM spans',
+};
+
 /** Typed access to the span tables; the only place that writes them. */
 export class SpansRepo {
   readonly db: Db;
   private readonly authorIds = new Map<string, number>();
-  private readonly st: Record<string, Statement>;
+  private readonly prepared = new Map<keyof typeof SQL, Statement>();
 
   constructor(db: Db) {
     this.db = db;
-    const p = (sql: string) => db.prepare(sql);
-    this.st = {
-      authorGet: p('SELECT id FROM authors WHERE did = ?'),
-      authorPut: p('INSERT INTO authors (did) VALUES (?)'),
-      head: p('SELECT seq, id FROM spans WHERE author = ? AND tenant = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1'),
-      atSeq: p('SELECT id FROM spans WHERE author = ? AND tenant = ? AND seq = ?'),
-      hasId: p('SELECT 1 FROM spans WHERE id = ? UNION ALL SELECT 1 FROM forks WHERE id = ? LIMIT 1'),
-      insert: p(`INSERT INTO spans (id, sig, author, tenant, seq, prev, ts, title, status, kind, visibility, contract_id,
-        workflow_id, flow_id, caused_by, body, received_at, received_from)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertTag: p('INSERT INTO span_tags (tag, rid) VALUES (?, ?)'),
-      insertFts: p('INSERT INTO spans_fts (rowid, title, data) VALUES (?, ?, ?)'),
-      insertFork: p(`INSERT INTO forks (id, sig, author, tenant, seq, canonical_id, body, received_at, received_from)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      byId: p(`${SPAN_SELECT} WHERE s.id = ?`),
-      byIdRange: p(`${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? LIMIT 2`),
-      forkById: p(`SELECT f.rid, f.id, f.sig, a.did AS author, f.tenant, f.seq, NULL AS prev, '' AS ts, f.body, f.received_at, f.received_from
-        FROM forks f JOIN authors a ON a.id = f.author WHERE f.id = ?`),
-      count: p('SELECT count(*) AS n FROM spans'),
-    };
+  }
+
+  /** Statements are prepared on first use: a one-shot CLI command uses only a few. */
+  private stmt(name: keyof typeof SQL): Statement {
+    let st = this.prepared.get(name);
+    if (st === undefined) {
+      st = this.db.prepare(SQL[name]);
+      this.prepared.set(name, st);
+    }
+    return st;
   }
 
   /** The interned integer of an author did, created on first use. */
   authorId(did: string): number {
     let id = this.authorIds.get(did);
     if (id === undefined) {
-      const row = this.st.authorGet.get(did) as { id: number } | undefined;
-      id = row ? row.id : Number(this.st.authorPut.run(did).lastInsertRowid);
+      const row = this.stmt('authorGet').get(did) as { id: number } | undefined;
+      id = row ? row.id : Number(this.stmt('authorPut').run(did).lastInsertRowid);
       this.authorIds.set(did, id);
     }
     return id;
@@ -98,45 +108,45 @@ export class SpansRepo {
 
   /** Existing interned id, without creating one (for queries). */
   findAuthorId(did: string): number | undefined {
-    return this.authorIds.get(did) ?? (this.st.authorGet.get(did) as { id: number } | undefined)?.id;
+    return this.authorIds.get(did) ?? (this.stmt('authorGet').get(did) as { id: number } | undefined)?.id;
   }
 
   head(author: string, tenant: string): { seq: number; id: Buffer } | undefined {
-    return this.st.head.get(this.authorId(author), tenant) as { seq: number; id: Buffer } | undefined;
+    return this.stmt('head').get(this.authorId(author), tenant) as { seq: number; id: Buffer } | undefined;
   }
 
   idAtSeq(author: string, tenant: string, seq: number): Buffer | undefined {
-    return (this.st.atSeq.get(this.authorId(author), tenant, seq) as { id: Buffer } | undefined)?.id;
+    return (this.stmt('atSeq').get(this.authorId(author), tenant, seq) as { id: Buffer } | undefined)?.id;
   }
 
   has(id: Buffer): boolean {
-    return this.st.hasId.get(id, id) !== undefined;
+    return this.stmt('hasId').get(id, id) !== undefined;
   }
 
   insert(row: NewSpanRow): number {
-    const rid = Number(this.st.insert.run(row.id, row.sig, this.authorId(row.author), row.tenant, row.seq, row.prev, row.ts,
+    const rid = Number(this.stmt('insert').run(row.id, row.sig, this.authorId(row.author), row.tenant, row.seq, row.prev, row.ts,
       row.title, row.status, row.kind, row.visibility, row.contract_id, row.workflow_id, row.flow_id, row.caused_by,
       row.body, row.received_at, row.received_from).lastInsertRowid);
-    for (const tag of row.tags) this.st.insertTag.run(tag, rid);
-    this.st.insertFts.run(rid, row.title, row.searchData);
+    for (const tag of row.tags) this.stmt('insertTag').run(tag, rid);
+    this.stmt('insertFts').run(rid, row.title, row.searchData);
     return rid;
   }
 
   insertFork(row: ForkRow): void {
-    this.st.insertFork.run(row.id, row.sig, this.authorId(row.author), row.tenant, row.seq, row.canonical_id, row.body,
+    this.stmt('insertFork').run(row.id, row.sig, this.authorId(row.author), row.tenant, row.seq, row.canonical_id, row.body,
       row.received_at, row.received_from);
   }
 
   byId(id: Buffer): SpanRow | undefined {
-    return (this.st.byId.get(id) as SpanRow | undefined) ?? (this.st.forkById.get(id) as SpanRow | undefined);
+    return (this.stmt('byId').get(id) as SpanRow | undefined) ?? (this.stmt('forkById').get(id) as SpanRow | undefined);
   }
 
   /** Rows whose id lies in [lo, hi]; at most two, to detect an ambiguous prefix. */
   byIdRange(lo: Buffer, hi: Buffer): SpanRow[] {
-    return this.st.byIdRange.all(lo, hi) as SpanRow[];
+    return this.stmt('byIdRange').all(lo, hi) as SpanRow[];
   }
 
   count(): number {
-    return (this.st.count.get() as { n: number }).n;
+    return (this.stmt('count').get() as { n: number }).n;
   }
 }

@@ -20,7 +20,7 @@ export interface CliOptions {
 }
 
 function env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const base = { ...process.env, NO_COLOR: '1' };
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete base.LOGLINE_HOME;
   delete base.LOGLINE_TENANT;
   delete base.LOGLINE_PASSPHRASE;
