@@ -69,7 +69,7 @@ export class Context {
 
   async close(): Promise<void> {
     await this.openedClient?.close();
-    this.openedHome?.close();
+    await this.openedHome?.close();
   }
 }
 

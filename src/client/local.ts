@@ -30,7 +30,7 @@ export function localClient(home: Home): LoglineClient {
     },
 
     async ingest(spans: unknown[]): Promise<IngestItem[]> {
-      return home.timeline.ingest(spans).map((r) =>
+      return (await home.timeline.ingestAsync(spans, null, home.verifier)).map((r) =>
         r.outcome === 'rejected' ? { outcome: 'rejected', code: r.error.code, message: r.error.message } : { outcome: r.outcome, id: r.span.id });
     },
 
@@ -40,7 +40,7 @@ export function localClient(home: Home): LoglineClient {
 
     async verify(scope, onProgress): Promise<VerifyReport> {
       const ids = scope.ids?.map((ref) => findRow(home, ref).id);
-      return verifyStored(home.repo, { tenant: scope.tenant, ids, onProgress });
+      return verifyStored(home.repo, { tenant: scope.tenant, ids, onProgress, verifier: home.verifier });
     },
 
     async status(): Promise<NodeStatus> {
@@ -49,7 +49,7 @@ export function localClient(home: Home): LoglineClient {
     },
 
     async close(): Promise<void> {
-      home.close();
+      await home.close();
     },
   };
 }

@@ -437,8 +437,8 @@ describe('1000 random spans: Timeline.append on SQLite, checked with node:crypto
     }
   });
 
-  it('verifyStored finds nothing wrong, and a fresh node ingests every span', () => {
-    const report = verifyStored(repo);
+  it('verifyStored finds nothing wrong, and a fresh node ingests every span', async () => {
+    const report = await verifyStored(repo);
     expect(report.checked).toBe(N);
     expect(report.findings).toEqual([]);
     expect(report.ok).toBe(true);

@@ -4,6 +4,7 @@ import { resolvePaths, type Paths } from '../config/paths.js';
 import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import { Keystore } from '../identity/keystore.js';
+import { verifierPool, type SignatureVerifier } from '../identity/verify-pool.js';
 import { openDb, type Db } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
 import { Timeline } from '../timeline/timeline.js';
@@ -27,6 +28,7 @@ export class Home {
   readonly keystore: Keystore;
   private readonly passphrase: string | undefined;
   private opened: { db: Db; repo: SpansRepo; timeline: Timeline } | undefined;
+  private pool: SignatureVerifier | undefined;
 
   constructor(init: HomeInit = {}) {
     this.paths = resolvePaths({ home: init.home, env: init.env });
@@ -64,6 +66,12 @@ export class Home {
   get repo(): SpansRepo { return this.open().repo; }
   get timeline(): Timeline { return this.open().timeline; }
 
+  /** Worker threads for signature checks of big batches (import, verify, sync), started on first use. */
+  get verifier(): SignatureVerifier {
+    this.pool ??= verifierPool();
+    return this.pool;
+  }
+
   /** The handle of the identity that signs by default. */
   defaultIdentity(): string {
     const handle = this.config.get('identity');
@@ -85,7 +93,9 @@ export class Home {
     return tenant;
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
     this.opened?.db.close();
     this.opened = undefined;
   }

@@ -54,6 +54,8 @@ export interface ForkRow {
 
 const ROW_COLUMNS = 's.rid, s.id, s.sig, a.did AS author, s.tenant, s.seq, s.prev, s.ts, s.body, s.received_at, s.received_from';
 export const SPAN_SELECT = `SELECT ${ROW_COLUMNS} FROM spans s JOIN authors a ON a.id = s.author`;
+/** SPAN_SELECT plus the interned author number as `aix` (for keyset paging over the chain index). */
+export const SPAN_SELECT_AIX = `SELECT ${ROW_COLUMNS}, s.author AS aix FROM spans s JOIN authors a ON a.id = s.author`;
 
 const SQL = {
   authorGet: 'SELECT id FROM authors WHERE did = ?',

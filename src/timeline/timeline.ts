@@ -1,10 +1,11 @@
 import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
+import type { SignatureVerifier } from '../identity/verify-pool.js';
 import type { SpansRepo } from '../store/spans-repo.js';
 import { spanIdBytes } from './canonical.js';
 import { spanRow } from './rows.js';
 import { isPrivate, sortedUnique, type Span, type SpanBody, type SpanDraft } from './span.js';
-import { checkShape, verifySpan, type VerifiedSpan } from './validate.js';
+import { badSignature, checkShape, checkSignedSpan, verifySpan, type CheckedSpan } from './validate.js';
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'fork';
 export type IngestResult = { outcome: IngestOutcome; span: Span } | { outcome: 'rejected'; error: LoglineError };
@@ -64,18 +65,38 @@ export class Timeline {
   }
 
   /**
-   * Checks and stores signed spans from elsewhere (import, a peer). Shape, id and signature are checked first,
-   * then the chain against the store, in order. Invalid spans are reported and never stored.
+   * Checks and stores signed spans from elsewhere (import, a peer): shape, id and signature, then the chain
+   * against the store, in order, in one transaction. Invalid spans are reported and never stored.
    */
   ingest(values: readonly unknown[], from: string | null = null): IngestResult[] {
-    const checked = values.map((value): VerifiedSpan | LoglineError => {
+    return this.storeChecked(values.map((value) => {
       try {
         return verifySpan(value);
       } catch (e) {
         if (e instanceof LoglineError) return e;
         throw e;
       }
+    }), from);
+  }
+
+  /** `ingest` for big batches: signatures are checked by the verifier (worker threads) off the main thread. */
+  async ingestAsync(values: readonly unknown[], from: string | null, verifier: SignatureVerifier): Promise<IngestResult[]> {
+    const checked = values.map((value): CheckedSpan | LoglineError => {
+      try {
+        return checkSignedSpan(value);
+      } catch (e) {
+        if (e instanceof LoglineError) return e;
+        throw e;
+      }
     });
+    const good = checked.filter((c): c is CheckedSpan => !(c instanceof LoglineError));
+    const ok = await verifier.verify(good.map((c) => ({ did: c.span.author, msg: c.id, sig: c.sig })));
+    const badSig = new Set(good.filter((_, i) => !ok[i]));
+    return this.storeChecked(checked.map((c) => (c instanceof LoglineError ? c : badSig.has(c) ? badSignature(c.span) : c)), from);
+  }
+
+  /** Stores spans whose shape, id and signature were checked, applying the chain rules in order. */
+  private storeChecked(checked: readonly (CheckedSpan | LoglineError)[], from: string | null): IngestResult[] {
     const stored: Span[] = [];
     const results = this.repo.db.transaction(() => checked.map((c): IngestResult => {
       if (c instanceof LoglineError) return { outcome: 'rejected', error: c };

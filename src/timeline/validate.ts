@@ -153,19 +153,31 @@ function checkOptional(s: Record<string, unknown>): void {
   }
 }
 
-/** A span that passed `verifySpan`, with the canonical body its id hashes. */
-export interface VerifiedSpan {
+/** A span whose shape and id hold, with the canonical body its id hashes and the raw id and sig. */
+export interface CheckedSpan {
   span: Span;
   body: string;
+  id: Buffer;
+  sig: Buffer;
 }
 
-/** Full check of a signed span: shape, id and signature. Chain rules need the store. */
-export function verifySpan(value: unknown): VerifiedSpan {
+/** Shape and id of a signed span; the signature is left to the caller (inline or in a worker pool). */
+export function checkSignedSpan(value: unknown): CheckedSpan {
   const canonical = checkShape(value, true);
   const span = value as Span;
   const id = spanIdBytes(canonical);
   if (id.toString('hex') !== span.id) throw spanError('SPAN_BAD_ID', `id ${span.id.slice(0, 12)}… does not match the body (${id.toString('hex').slice(0, 12)}…)`);
-  if (!verifyByDid(span.author, id, Buffer.from(span.sig, 'hex'))) throw spanError('SPAN_BAD_SIG', `the signature of ${span.id.slice(0, 12)}… does not verify against its author`);
-  return { span, body: canonical };
+  return { span, body: canonical, id, sig: Buffer.from(span.sig, 'hex') };
+}
+
+export function badSignature(span: Span): LoglineError {
+  return spanError('SPAN_BAD_SIG', `the signature of ${span.id.slice(0, 12)}… does not verify against its author`);
+}
+
+/** Full check of a signed span: shape, id and signature. Chain rules need the store. */
+export function verifySpan(value: unknown): CheckedSpan {
+  const checked = checkSignedSpan(value);
+  if (!verifyByDid(checked.span.author, checked.id, checked.sig)) throw badSignature(checked.span);
+  return checked;
 }
 

@@ -1,62 +1,103 @@
 import type { VerifyFinding, VerifyReport } from '../api/types.js';
 import { verifyByDid } from '../identity/ed25519.js';
+import { inlineVerifier, type SignatureVerifier } from '../identity/verify-pool.js';
 import type { SpanRow, SpansRepo } from '../store/spans-repo.js';
-import { SPAN_SELECT } from '../store/spans-repo.js';
+import { SPAN_SELECT, SPAN_SELECT_AIX } from '../store/spans-repo.js';
 import { spanIdBytes } from './canonical.js';
 
 /** Findings are capped so that a badly damaged store still gives a readable report. */
 const MAX_FINDINGS = 1000;
+const PAGE = 2048;
 
 export interface VerifyScope {
   tenant?: string;
   /** Verify only these ids (chain links are checked against the store). */
   ids?: Buffer[];
   onProgress?: (done: number, total: number) => void;
+  verifier?: SignatureVerifier;
 }
+
+type Chained = { author: number; tenant: string; seq: number };
+type PagedRow = SpanRow & { aix: number };
 
 /**
  * Re-verifies stored spans from their canonical bodies: id, signature, that the indexed columns agree with the
- * signed body, and every chain link; lists fork evidence.
+ * signed body, and every chain link; lists fork evidence. Pages through the chain index, so memory stays flat,
+ * and checks the signatures of one page in the verifier while the next page is hashed.
  */
-export function verifyStored(repo: SpansRepo, scope: VerifyScope = {}): VerifyReport {
+export async function verifyStored(repo: SpansRepo, scope: VerifyScope = {}): Promise<VerifyReport> {
+  const verifier = scope.verifier ?? inlineVerifier;
   const findings: VerifyFinding[] = [];
   const add = (f: VerifyFinding) => { if (findings.length < MAX_FINDINGS) findings.push(f); };
-  const tenantWhere = scope.tenant === undefined ? '' : 'WHERE s.tenant = ?';
-  const tenantArgs = scope.tenant === undefined ? [] : [scope.tenant];
-  let rows: Iterable<SpanRow>;
-  let total: number;
-  if (scope.ids !== undefined) {
-    rows = scope.ids.map((id) => repo.byId(id)).filter((r): r is SpanRow => r !== undefined);
-    total = scope.ids.length;
-  } else {
-    total = (repo.db.prepare(`SELECT count(*) AS n FROM spans s ${tenantWhere}`).get(...tenantArgs) as { n: number }).n;
-    rows = repo.db.prepare(`${SPAN_SELECT} ${tenantWhere} ORDER BY s.author, s.tenant, s.seq`).iterate(...tenantArgs) as Iterable<SpanRow>;
-  }
-  const linkAt = repo.db.prepare('SELECT id FROM spans WHERE author = (SELECT id FROM authors WHERE did = ?) AND tenant = ? AND seq = ?').pluck();
+  const t = scope.tenant === undefined ? '' : ' AND s.tenant = ?';
+  const targs = scope.tenant === undefined ? [] : [scope.tenant];
+  const total = scope.ids?.length ?? (repo.db.prepare(`SELECT count(*) AS n FROM spans s WHERE 1${t}`).get(...targs) as { n: number }).n;
+  const linkAt = repo.db.prepare('SELECT id FROM spans WHERE author = ? AND tenant = ? AND seq = ?').pluck();
+  const chainPage = repo.db.prepare(`${SPAN_SELECT_AIX} WHERE s.seq IS NOT NULL AND (s.author, s.tenant, s.seq) > (?, ?, ?)${t}
+    ORDER BY s.author, s.tenant, s.seq LIMIT ${PAGE}`);
+  const privatePage = repo.db.prepare(`${SPAN_SELECT_AIX} WHERE s.seq IS NULL AND s.rid > ?${t} ORDER BY s.rid LIMIT ${PAGE}`);
+
   let checked = 0;
-  let last: { author: string; tenant: string; seq: number; id: Buffer } | undefined;
-  for (const row of rows) {
-    checked++;
-    const id = row.id.toString('hex');
-    const where = { id, author: row.author, tenant: row.tenant, ...(row.seq === null ? {} : { seq: row.seq }) };
-    const computed = spanIdBytes(row.body);
-    if (!computed.equals(row.id)) add({ code: 'SPAN_BAD_ID', message: `stored body does not hash to ${id.slice(0, 12)}…`, ...where });
-    else if (!verifyByDid(row.author, row.id, row.sig)) add({ code: 'SPAN_BAD_SIG', message: `signature of ${id.slice(0, 12)}… does not verify`, ...where });
-    const body = JSON.parse(row.body) as { author: string; tenant: string; seq: number | null; prev: string | null };
-    if (body.author !== row.author || body.tenant !== row.tenant || body.seq !== row.seq || body.prev !== (row.prev?.toString('hex') ?? null)) {
-      add({ code: 'STORE_MISMATCH', message: `indexed columns of ${id.slice(0, 12)}… differ from its signed body`, ...where });
+  let inFlight: Promise<void> = Promise.resolve();
+  let last: (Chained & { id: Buffer }) | undefined;
+
+  const checkPage = (rows: PagedRow[]) => {
+    const sigChecks: { row: SpanRow }[] = [];
+    for (const row of rows) {
+      checked++;
+      const id = row.id.toString('hex');
+      const where = { id, author: row.author, tenant: row.tenant, ...(row.seq === null ? {} : { seq: row.seq }) };
+      if (!spanIdBytes(row.body).equals(row.id)) add({ code: 'SPAN_BAD_ID', message: `stored body does not hash to ${id.slice(0, 12)}…`, ...where });
+      else sigChecks.push({ row });
+      const body = JSON.parse(row.body) as { author: string; tenant: string; seq: number | null; prev: string | null };
+      if (body.author !== row.author || body.tenant !== row.tenant || body.seq !== row.seq || body.prev !== (row.prev?.toString('hex') ?? null)) {
+        add({ code: 'STORE_MISMATCH', message: `indexed columns of ${id.slice(0, 12)}… differ from its signed body`, ...where });
+      }
+      if (row.seq !== null && row.seq > 1) {
+        const author = row.aix;
+        const prevId = last && last.author === author && last.tenant === row.tenant && last.seq === row.seq - 1
+          ? last.id : (linkAt.get(author, row.tenant, row.seq - 1) as Buffer | undefined);
+        if (prevId === undefined) add({ code: 'CHAIN_GAP', message: `seq ${row.seq - 1} before ${id.slice(0, 12)}… is missing`, ...where });
+        else if (row.prev === null || !row.prev.equals(prevId)) add({ code: 'CHAIN_BROKEN_PREV', message: `prev of ${id.slice(0, 12)}… is not the id at seq ${row.seq - 1}`, ...where });
+      }
+      if (row.seq !== null) last = { author: row.aix, tenant: row.tenant, seq: row.seq, id: row.id };
     }
-    if (row.seq !== null) {
-      const sameChain = last !== undefined && last.author === row.author && last.tenant === row.tenant && scope.ids === undefined;
-      const prevId = sameChain && last!.seq === row.seq - 1 ? last!.id : row.seq > 1 ? (linkAt.get(row.author, row.tenant, row.seq - 1) as Buffer | undefined) : undefined;
-      if (row.seq > 1 && prevId === undefined) add({ code: 'CHAIN_GAP', message: `seq ${row.seq - 1} before ${id.slice(0, 12)}… is missing`, ...where });
-      else if (row.seq > 1 && (row.prev === null || !row.prev.equals(prevId!))) add({ code: 'CHAIN_BROKEN_PREV', message: `prev of ${id.slice(0, 12)}… is not the id at seq ${row.seq - 1}`, ...where });
-      last = { author: row.author, tenant: row.tenant, seq: row.seq, id: row.id };
+    const previous = inFlight;
+    const sigs = verifier.verify(sigChecks.map(({ row }) => ({ did: row.author, msg: row.id, sig: row.sig })));
+    inFlight = (async () => {
+      await previous;
+      const ok = await sigs;
+      ok.forEach((good, i) => {
+        if (good) return;
+        const { row } = sigChecks[i];
+        add({ code: 'SPAN_BAD_SIG', message: `signature of ${row.id.toString('hex').slice(0, 12)}… does not verify`, id: row.id.toString('hex'), author: row.author, tenant: row.tenant });
+      });
+      scope.onProgress?.(checked, total);
+    })();
+  };
+
+  if (scope.ids !== undefined) {
+    const byId = repo.db.prepare(`${SPAN_SELECT_AIX} WHERE s.id = ?`);
+    checkPage(scope.ids.map((id) => byId.get(id) as PagedRow | undefined).filter((r): r is PagedRow => r !== undefined));
+  } else {
+    let cursor: Chained = { author: -1, tenant: '', seq: 0 };
+    for (;;) {
+      const rows = chainPage.all(cursor.author, cursor.tenant, cursor.seq, ...targs) as PagedRow[];
+      if (rows.length === 0) break;
+      checkPage(rows);
+      const end = rows[rows.length - 1];
+      cursor = { author: end.aix, tenant: end.tenant, seq: end.seq! };
+      await inFlight;
     }
-    if (scope.onProgress && checked % 1000 === 0) scope.onProgress(checked, total);
+    for (let rid = 0; ;) {
+      const rows = privatePage.all(rid, ...targs) as PagedRow[];
+      if (rows.length === 0) break;
+      checkPage(rows);
+      rid = rows[rows.length - 1].rid;
+    }
   }
+  await inFlight;
   const forks = verifyForks(repo, scope.tenant, add);
-  scope.onProgress?.(checked, total);
   return { checked, forks, ok: findings.length === 0, findings };
 }
 
