@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { connectDaemon } from '../client/connect.js';
 import { localClient } from '../client/local.js';
 import type { LoglineClient } from '../client/types.js';
 import { LoglineError } from '../errors/errors.js';
 import { Home } from '../node/home.js';
+import { VERSION } from '../version.js';
 import { Output } from './output.js';
 
 export interface Globals {
@@ -50,8 +52,13 @@ export class Context {
     return this.home().tenant(this.globals.tenant);
   }
 
+  /** Through the daemon when one runs on this home (and `daemon` is not off), else in-process. */
   async client(): Promise<LoglineClient> {
-    this.openedClient ??= localClient(this.home());
+    if (!this.openedClient) {
+      const home = this.home();
+      const daemon = home.config.get('daemon') === false ? null : await connectDaemon(home.paths.socket, (v) => this.out.warn(`the daemon runs logline ${v}, this command is ${VERSION}; restart it with \`logline node restart\``));
+      this.openedClient = daemon ?? localClient(home);
+    }
     return this.openedClient;
   }
 

@@ -1,14 +1,11 @@
 import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
-import { LoglineError } from '../errors/errors.js';
 import type { Home } from '../node/home.js';
-import { iterateRows, queryTimeline, rowSpan } from '../timeline/query.js';
+import { findSpanRow, iterateRows, queryTimeline, rowSpan } from '../timeline/query.js';
 import type { Span } from '../timeline/span.js';
 import { verifyStored } from '../timeline/verify.js';
 import { wireText } from '../timeline/wire.js';
 import { VERSION } from '../version.js';
 import type { IngestItem, LoglineClient, NodeStatus } from './types.js';
-
-const PREFIX = /^[0-9a-f]{4,64}$/;
 
 /** The node core hosted in this process for one command: the same code the daemon runs. */
 export function localClient(home: Home): LoglineClient {
@@ -21,7 +18,7 @@ export function localClient(home: Home): LoglineClient {
     },
 
     async get(ref: string): Promise<Span> {
-      const row = findRow(home, ref);
+      const row = findSpanRow(home.repo, ref);
       return rowSpan(row);
     },
 
@@ -39,7 +36,7 @@ export function localClient(home: Home): LoglineClient {
     },
 
     async verify(scope, onProgress): Promise<VerifyReport> {
-      const ids = scope.ids?.map((ref) => findRow(home, ref).id);
+      const ids = scope.ids?.map((ref) => findSpanRow(home.repo, ref).id);
       return verifyStored(home.repo, { tenant: scope.tenant, ids, onProgress, verifier: home.verifier });
     },
 
@@ -52,19 +49,4 @@ export function localClient(home: Home): LoglineClient {
       await home.close();
     },
   };
-}
-
-/** A stored span (or fork evidence) by full id or unique prefix. */
-function findRow(home: Home, ref: string) {
-  const hex = ref.toLowerCase();
-  if (!PREFIX.test(hex)) throw LoglineError.usage('BAD_SPAN_REF', `"${ref}" is not a span id or id prefix`, 'give at least 4 hex characters of the id');
-  if (hex.length === 64) {
-    const row = home.repo.byId(Buffer.from(hex, 'hex'));
-    if (row) return row;
-  } else {
-    const rows = home.repo.byIdRange(Buffer.from(hex.padEnd(64, '0'), 'hex'), Buffer.from(hex.padEnd(64, 'f'), 'hex'));
-    if (rows.length > 1) throw new LoglineError('SPAN_AMBIGUOUS', `more than one span id starts with ${hex}`, { hint: 'give more characters of the id' });
-    if (rows.length === 1) return rows[0];
-  }
-  throw new LoglineError('SPAN_NOT_FOUND', `no span ${hex}`, { hint: '`logline timeline` lists the spans of a tenant' });
 }

@@ -26,6 +26,36 @@ export const CONFIG: readonly ConfigDefinition[] = [
     env: 'LOGLINE_TENANT',
     description: 'tenant that commands use when --tenant is not given',
   },
+  {
+    name: 'daemon',
+    type: 'boolean',
+    default: true,
+    env: 'LOGLINE_DAEMON',
+    description: 'send commands through the running daemon when there is one (false: always in-process)',
+  },
+  {
+    name: 'http',
+    type: 'string',
+    default: null,
+    env: 'LOGLINE_HTTP',
+    description: 'host:port of the daemon\'s token-authenticated HTTP listener (off when unset)',
+  },
+  {
+    name: 'token_rate',
+    type: 'number',
+    default: 100,
+    env: 'LOGLINE_TOKEN_RATE',
+    description: 'requests per second allowed per API token on the HTTP listener (bursts of twice that)',
+    validate: (v) => (typeof v === 'number' && v > 0 ? null : 'must be a number above 0'),
+  },
+  {
+    name: 'token_body_limit',
+    type: 'number',
+    default: 1048576,
+    env: 'LOGLINE_TOKEN_BODY_LIMIT',
+    description: 'largest request body, in bytes, accepted from an API token',
+    validate: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1024 ? null : 'must be an integer of at least 1024'),
+  },
 ];
 
 export function definition(name: string): ConfigDefinition | undefined {

@@ -1,8 +1,16 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { LoglineError } from '../errors/errors.js';
 import { migrate } from './migrate.js';
 
-export type Db = Database.Database;
+export type Db = BetterSqlite3.Database;
+
+/** The native binding loads on first open, so that commands served by the daemon never pay for it. */
+let Database: typeof BetterSqlite3 | undefined;
+function sqlite(): typeof BetterSqlite3 {
+  Database ??= createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  return Database;
+}
 
 export interface OpenInit {
   /** Wait this long for another writer's lock before failing (several CLI processes may write at once). */
@@ -14,7 +22,7 @@ export interface OpenInit {
 export function openDb(file: string, init: OpenInit = {}): Db {
   let db: Db;
   try {
-    db = new Database(file, { readonly: init.readonly ?? false, fileMustExist: init.readonly ?? false });
+    db = new (sqlite())(file, { readonly: init.readonly ?? false, fileMustExist: init.readonly ?? false });
   } catch (e) {
     throw new LoglineError('DB_OPEN_FAILED', `cannot open the database ${file}: ${(e as Error).message}`, {
       hint: 'check that the path exists and is writable, or run `logline init`',

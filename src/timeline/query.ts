@@ -67,3 +67,20 @@ function decodeCursor(cursor: string): { ts: string; rid: number } {
   if (!ts || !rid || !/^\d+$/.test(rid)) throw LoglineError.usage('BAD_CURSOR', 'the cursor is not one this node gave out', 'pass the `next` value of a previous page unchanged');
   return { ts, rid: Number(rid) };
 }
+
+const PREFIX = /^[0-9a-f]{4,64}$/;
+
+/** A stored span (or fork evidence) by full id or unique prefix. */
+export function findSpanRow(repo: SpansRepo, ref: string): SpanRow {
+  const hex = ref.toLowerCase();
+  if (!PREFIX.test(hex)) throw LoglineError.usage('BAD_SPAN_REF', `"${ref}" is not a span id or id prefix`, 'give at least 4 hex characters of the id');
+  if (hex.length === 64) {
+    const row = repo.byId(Buffer.from(hex, 'hex'));
+    if (row) return row;
+  } else {
+    const rows = repo.byIdRange(Buffer.from(hex.padEnd(64, '0'), 'hex'), Buffer.from(hex.padEnd(64, 'f'), 'hex'));
+    if (rows.length > 1) throw new LoglineError('SPAN_AMBIGUOUS', `more than one span id starts with ${hex}`, { hint: 'give more characters of the id' });
+    if (rows.length === 1) return rows[0];
+  }
+  throw new LoglineError('SPAN_NOT_FOUND', `no span ${hex}`, { hint: '`logline timeline` lists the spans of a tenant' });
+}

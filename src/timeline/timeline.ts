@@ -5,7 +5,7 @@ import type { SpansRepo } from '../store/spans-repo.js';
 import { spanIdBytes } from './canonical.js';
 import { spanRow } from './rows.js';
 import { isPrivate, sortedUnique, type Span, type SpanBody, type SpanDraft } from './span.js';
-import { badSignature, checkShape, checkSignedSpan, verifySpan, type CheckedSpan } from './validate.js';
+import { badSignature, checkShape, checkSignedSpan, isSlug, spanError, verifySpan, type CheckedSpan } from './validate.js';
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'fork';
 export type IngestResult = { outcome: IngestOutcome; span: Span } | { outcome: 'rejected'; error: LoglineError };
@@ -39,29 +39,53 @@ export class Timeline {
     return () => this.listeners.delete(listener);
   }
 
-  /** Signs and stores local spans in one write transaction; `seq` strictly increases even across processes. */
+  /**
+   * Signs and stores local spans in one write transaction; `seq` strictly increases even across processes.
+   * All or nothing: if any draft is invalid, nothing is stored and the error lists every bad draft.
+   */
   append(drafts: readonly (SpanDraft & { tenant: string })[], signer: Signer): Span[] {
     const heads = new Map<string, { seq: number; id: string }>();
-    const out = this.repo.db.transaction(() => drafts.map((draft) => {
-      const body = bodyFromDraft(draft, signer.did);
-      if (!isPrivate(body)) {
-        let head = heads.get(body.tenant);
-        if (head === undefined) {
-          const stored = this.repo.head(signer.did, body.tenant);
-          head = stored ? { seq: stored.seq, id: stored.id.toString('hex') } : { seq: 0, id: '' };
+    const failures: { line: number; code: string; message: string }[] = [];
+    let first: LoglineError | undefined;
+    const out = this.repo.db.transaction(() => {
+      const spans: Span[] = [];
+      drafts.forEach((draft, i) => {
+        try {
+          spans.push(this.signOne(draft, signer, heads));
+        } catch (e) {
+          if (!(e instanceof LoglineError)) throw e;
+          first ??= e;
+          failures.push({ line: i + 1, code: e.code, message: e.message });
         }
-        body.seq = head.seq + 1;
-        body.prev = head.seq === 0 ? null : head.id;
-      }
-      const canonical = checkShape(body, false);
-      const id = spanIdBytes(canonical);
-      const span: Span = { ...body, id: id.toString('hex'), sig: signer.sign(id).toString('hex') };
-      this.repo.insert(spanRow(span, canonical, null));
-      if (body.seq !== null) heads.set(body.tenant, { seq: body.seq, id: span.id });
-      return span;
-    })).immediate();
+      });
+      if (failures.length === 0) return spans;
+      // a lone draft keeps its own error; a batch reports every line
+      throw drafts.length === 1 ? first! : new LoglineError('BATCH_REJECTED', `${failures.length} of ${drafts.length} spans are invalid; nothing was stored`, {
+        hint: 'fix the listed lines and send the batch again', details: { lines: failures },
+      });
+    }).immediate();
     this.emit(out, null);
     return out;
+  }
+
+  private signOne(draft: SpanDraft & { tenant: string }, signer: Signer, heads: Map<string, { seq: number; id: string }>): Span {
+    if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) throw spanError('SPAN_NOT_OBJECT', 'a draft is one JSON object');
+    const body = bodyFromDraft(draft, signer.did);
+    if (!isPrivate(body)) {
+      let head = heads.get(body.tenant);
+      if (head === undefined) {
+        const stored = isSlug(body.tenant) ? this.repo.head(signer.did, body.tenant) : undefined;
+        head = stored ? { seq: stored.seq, id: stored.id.toString('hex') } : { seq: 0, id: '' };
+      }
+      body.seq = head.seq + 1;
+      body.prev = head.seq === 0 ? null : head.id;
+    }
+    const canonical = checkShape(body, false);
+    const id = spanIdBytes(canonical);
+    const span: Span = { ...body, id: id.toString('hex'), sig: signer.sign(id).toString('hex') };
+    this.repo.insert(spanRow(span, canonical, null));
+    if (body.seq !== null) heads.set(body.tenant, { seq: body.seq, id: span.id });
+    return span;
   }
 
   /**

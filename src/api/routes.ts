@@ -1,0 +1,42 @@
+/**
+ * The local API contract (HTTP/1.1 over a unix socket, optionally TCP with bearer tokens). The daemon serves
+ * these routes and the client calls them; both import the names and paths from here.
+ */
+export const API_PREFIX = '/api/v1';
+export const HEADER_VERSION = 'logline-version';
+export const HEADER_API = 'logline-api';
+
+/** At most this many spans in one batch request. */
+export const MAX_BATCH = 1000;
+/** Default request body limit (bytes); a batch of 1000 spans near the 64 KiB cap fits in a few MiB. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export const NDJSON = 'application/x-ndjson';
+export const SSE = 'text/event-stream';
+
+export interface RouteDef {
+  name: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path with `:param` segments. */
+  path: string;
+  /** Scope a token needs: `read` or `write` (the unix socket has both). */
+  scope: 'read' | 'write' | 'none';
+}
+
+export const ROUTES = {
+  healthz: { name: 'healthz', method: 'GET', path: '/healthz', scope: 'none' },
+  metrics: { name: 'metrics', method: 'GET', path: '/metrics', scope: 'read' },
+  status: { name: 'status', method: 'GET', path: `${API_PREFIX}/status`, scope: 'read' },
+  append: { name: 'append', method: 'POST', path: `${API_PREFIX}/spans`, scope: 'write' },
+  query: { name: 'query', method: 'GET', path: `${API_PREFIX}/spans`, scope: 'read' },
+  get: { name: 'get', method: 'GET', path: `${API_PREFIX}/spans/:id`, scope: 'read' },
+  ingest: { name: 'ingest', method: 'POST', path: `${API_PREFIX}/import`, scope: 'write' },
+  export: { name: 'export', method: 'GET', path: `${API_PREFIX}/export`, scope: 'read' },
+  verify: { name: 'verify', method: 'POST', path: `${API_PREFIX}/verify`, scope: 'read' },
+  events: { name: 'events', method: 'GET', path: `${API_PREFIX}/events`, scope: 'read' },
+} as const satisfies Record<string, RouteDef>;
+
+/** One event on the live stream. */
+export type ApiEvent =
+  | { type: 'hello'; node: string; version: string }
+  | { type: 'span'; span: import('../timeline/span.js').Span; from: string | null };

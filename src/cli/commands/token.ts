@@ -1,0 +1,56 @@
+import { Option, type Command } from 'commander';
+import { Tokens, type TokenInfo } from '../../daemon/tokens.js';
+import { LoglineError } from '../../errors/errors.js';
+import { contextOf } from '../context.js';
+
+const TTL = /^(\d+)(m|h|d|w)$/;
+
+export default function register(program: Command): void {
+  const token = program.command('token').description('bearer tokens for the daemon\'s HTTP listener, one tenant and role each');
+
+  token.command('create')
+    .description('create a token and print it once (only its hash is kept)')
+    .addOption(new Option('--role <role>', 'reader (read only) or writer').choices(['reader', 'writer']).makeOptionMandatory())
+    .option('--ttl <age>', 'expire after this long (e.g. 12h, 30d, 8w); default never')
+    .action((opts: { role: 'reader' | 'writer'; ttl?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const tenant = ctx.tenant();
+      let ttl: number | null = null;
+      if (opts.ttl !== undefined) {
+        const m = TTL.exec(opts.ttl);
+        if (!m || Number(m[1]) === 0) throw LoglineError.usage('BAD_TTL', `--ttl "${opts.ttl}" is not an age`, 'e.g. 12h, 30d, 8w');
+        ttl = Number(m[1]) * { m: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[m[2] as 'm'];
+      }
+      const { token: secret, info } = new Tokens(ctx.home().db).create(tenant, opts.role, ttl);
+      if (ctx.out.json) return ctx.out.data({ token: secret, ...info });
+      ctx.out.line(secret);
+      ctx.out.info(`token ${info.id}: ${info.role} of ${info.tenant}${info.expires_at ? `, expires ${info.expires_at}` : ''}. It is shown only now.`);
+    });
+
+  token.command('list')
+    .description('list tokens (never their secrets)')
+    .action((_opts, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const list = new Tokens(ctx.home().db).list();
+      if (ctx.out.json) return ctx.out.data(list);
+      for (const t of list) ctx.out.line(`${t.id}  ${t.role.padEnd(6)}  ${t.tenant.padEnd(16)} ${state(t)}`);
+      if (list.length === 0) ctx.out.info('no tokens');
+    });
+
+  token.command('revoke')
+    .description('revoke a token at once')
+    .argument('<id>', 'the token id shown by `token list`')
+    .action((id: string, _opts, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const info = new Tokens(ctx.home().db).revoke(id);
+      if (ctx.out.json) return ctx.out.data(info);
+      ctx.out.line(`revoked ${info.id}`);
+    });
+}
+
+function state(t: TokenInfo): string {
+  if (t.revoked_at) return `revoked ${t.revoked_at}`;
+  if (t.expires_at && t.expires_at <= new Date().toISOString()) return `expired ${t.expires_at}`;
+  return t.expires_at ? `expires ${t.expires_at}` : 'no expiry';
+}
+

@@ -1,0 +1,146 @@
+import { MAX_BATCH, MAX_BODY_BYTES, NDJSON, ROUTES, SSE } from '../api/routes.js';
+import { filtersFromParams } from '../api/filters.js';
+import type { AppendRequest, QueryFilters } from '../api/types.js';
+import { LoglineError } from '../errors/errors.js';
+import { findSpanRow, rowSpan } from '../timeline/query.js';
+import type { SpanDraft } from '../timeline/span.js';
+import type { DaemonNode } from './node.js';
+import { baseHeaders, parseJson, parseNdjson, readBody, sendJson } from './http.js';
+import type { Auth, RequestContext, Router } from './router.js';
+
+/** Max bytes queued to one event subscriber before it is considered too slow and dropped. */
+const MAX_SUBSCRIBER_BACKLOG = 4 * 1024 * 1024;
+
+/** The routes of SPEC §9 as thin adapters over the node's in-process client. */
+export function registerRoutes(router: Router, node: DaemonNode): void {
+  router.register(ROUTES.healthz, ({ res }) => sendJson(res, node.state === 'ready' ? 200 : 503, { status: node.state }));
+
+  router.register(ROUTES.status, async ({ res, auth }) => {
+    const status = await node.status();
+    if (auth.kind === 'token') {
+      status.tenants = status.tenants.filter((t) => t.tenant === auth.tenant);
+      status.spans = status.tenants.reduce((n, t) => n + t.spans, 0);
+    }
+    sendJson(res, 200, status);
+  });
+
+  router.register(ROUTES.metrics, ({ res, auth }) => {
+    const text = node.metrics.render(auth.kind === 'token' ? auth.tenant : undefined);
+    res.writeHead(200, { ...baseHeaders(), 'content-type': 'text/plain; version=0.0.4' });
+    res.end(text);
+  });
+
+  router.register(ROUTES.append, async ({ req, res, url, auth }) => {
+    const body = await readBody(req, node.maxBody(auth));
+    let request: AppendRequest;
+    if ((req.headers['content-type'] ?? '').startsWith(NDJSON)) {
+      const lines = parseNdjson(body);
+      const bad = lines.map((l, i) => (l instanceof Error ? { line: i + 1, code: 'BAD_JSON', message: l.message } : null)).filter((x) => x !== null);
+      if (bad.length > 0) throw new LoglineError('BATCH_REJECTED', `${bad.length} lines are not JSON; nothing was stored`, { details: { lines: bad } });
+      request = { drafts: lines as AppendRequest['drafts'], identity: url.searchParams.get('as') ?? undefined };
+    } else {
+      const parsed = parseJson(body) as AppendRequest;
+      if (parsed === null || typeof parsed !== 'object' || !Array.isArray(parsed.drafts)) {
+        throw new LoglineError('BAD_REQUEST', 'the body must be {"drafts":[…]}', { hint: 'or send NDJSON drafts with content-type application/x-ndjson' });
+      }
+      request = parsed;
+    }
+    if (request.drafts.length === 0) throw new LoglineError('BAD_REQUEST', 'no spans to append');
+    if (request.drafts.length > MAX_BATCH) throw new LoglineError('BATCH_TOO_LARGE', `at most ${MAX_BATCH} spans per request`, { hint: 'split the batch' });
+    request.drafts = request.drafts.map((d) => scopeDraft(d, auth));
+    if (auth.kind === 'token') request.identity = undefined;
+    const started = process.hrtime.bigint();
+    const spans = await node.client.append(request);
+    node.appended(spans, Number(process.hrtime.bigint() - started) / 1e9);
+    sendJson(res, 201, { spans });
+  });
+
+  router.register(ROUTES.query, async ({ res, url, auth }) => {
+    sendJson(res, 200, await node.client.query(scopeFilters(filtersFromParams(url.searchParams), auth)));
+  });
+
+  router.register(ROUTES.get, ({ res, params, auth }) => {
+    const row = findSpanRow(node.home.repo, params.id);
+    if (auth.kind === 'token' && row.tenant !== auth.tenant) throw new LoglineError('SPAN_NOT_FOUND', `no span ${params.id}`);
+    sendJson(res, 200, rowSpan(row));
+  });
+
+  router.register(ROUTES.ingest, async ({ req, res, auth }) => {
+    const lines = parseNdjson(await readBody(req, node.maxBody(auth)));
+    if (lines.length > MAX_BATCH) throw new LoglineError('BATCH_TOO_LARGE', `at most ${MAX_BATCH} spans per request`, { hint: 'split the batch' });
+    const items = new Array(lines.length);
+    const pass: { i: number; span: unknown }[] = [];
+    lines.forEach((l, i) => {
+      if (l instanceof Error) items[i] = { outcome: 'rejected', code: 'BAD_JSON', message: l.message };
+      else if (auth.kind === 'token' && (l as { tenant?: unknown })?.tenant !== auth.tenant) items[i] = { outcome: 'rejected', code: 'FORBIDDEN', message: 'the span is not of this token\'s tenant' };
+      else pass.push({ i, span: l });
+    });
+    const results = await node.client.ingest(pass.map((p) => p.span));
+    results.forEach((r, k) => { items[pass[k].i] = r; });
+    sendJson(res, 200, { items });
+  });
+
+  router.register(ROUTES.export, async ({ req, res, url, auth }) => {
+    const filters = scopeFilters(filtersFromParams(url.searchParams), auth);
+    res.writeHead(200, { ...baseHeaders(), 'content-type': NDJSON });
+    let chunk = '';
+    for await (const line of node.client.exportLines(filters)) {
+      chunk += `${line}\n`;
+      if (chunk.length > 65536) {
+        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+        chunk = '';
+        if (req.destroyed) return;
+      }
+    }
+    res.end(chunk);
+  });
+
+  router.register(ROUTES.verify, async ({ req, res, auth }) => {
+    const body = parseJson(await readBody(req, 1024 * 1024)) as { tenant?: string; ids?: string[] } | null;
+    const scope = { tenant: body?.tenant, ids: Array.isArray(body?.ids) ? body.ids.map(String) : undefined };
+    if (auth.kind === 'token') {
+      if (scope.tenant !== undefined && scope.tenant !== auth.tenant) throw forbidden();
+      scope.tenant = auth.tenant;
+      for (const id of scope.ids ?? []) if (findSpanRow(node.home.repo, id).tenant !== auth.tenant) throw new LoglineError('SPAN_NOT_FOUND', `no span ${id}`);
+    }
+    sendJson(res, 200, await node.client.verify(scope));
+  });
+
+  router.register(ROUTES.events, (ctx) => streamEvents(ctx, node));
+}
+
+function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode): void {
+  const filters = scopeFilters(filtersFromParams(url.searchParams), auth);
+  const sse = url.searchParams.get('format') === 'sse' || (req.headers.accept ?? '').includes(SSE);
+  res.writeHead(200, { ...baseHeaders(), 'content-type': sse ? SSE : NDJSON, 'cache-control': 'no-store', connection: 'keep-alive' });
+  const frame = (event: unknown) => (sse ? `event: ${(event as { type: string }).type}\ndata: ${JSON.stringify(event)}\n\n` : `${JSON.stringify(event)}\n`);
+  res.write(frame({ type: 'hello', node: node.did, version: node.version }));
+  const unsubscribe = node.hub.subscribe({
+    filters,
+    send: (span, from) => {
+      if (res.destroyed || res.writableLength > MAX_SUBSCRIBER_BACKLOG) return false;
+      res.write(frame({ type: 'span', span, from }));
+      return true;
+    },
+    close: () => res.end(),
+  });
+  req.socket.setTimeout(0);
+  res.on('close', unsubscribe);
+}
+
+function forbidden(): LoglineError {
+  return new LoglineError('FORBIDDEN', 'this token is for another tenant', { hint: 'a token acts only on the tenant it was created for' });
+}
+
+/** A token's tenant is the request's tenant; asking for another one is refused, never silently widened. */
+function scopeFilters(filters: QueryFilters, auth: Auth): QueryFilters {
+  if (auth.kind !== 'token') return filters;
+  if (filters.tenant !== undefined && filters.tenant !== auth.tenant) throw forbidden();
+  return { ...filters, tenant: auth.tenant };
+}
+
+function scopeDraft(draft: SpanDraft & { tenant: string }, auth: Auth): SpanDraft & { tenant: string } {
+  if (auth.kind !== 'token' || draft === null || typeof draft !== 'object') return draft;
+  if (draft.tenant !== undefined && draft.tenant !== auth.tenant) throw forbidden();
+  return { ...draft, tenant: auth.tenant };
+}

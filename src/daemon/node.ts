@@ -1,0 +1,97 @@
+import { localClient } from '../client/local.js';
+import type { LoglineClient, NodeStatus } from '../client/types.js';
+import type { Home } from '../node/home.js';
+import type { Span } from '../timeline/span.js';
+import { VERSION } from '../version.js';
+import { EventHub } from './events.js';
+import { Metrics } from './metrics.js';
+import type { Auth } from './router.js';
+import { MAX_BODY_BYTES } from '../api/routes.js';
+
+export type NodeState = 'starting' | 'ready' | 'stopping';
+
+export interface DaemonStatus extends NodeStatus {
+  pid: number;
+  state: NodeState;
+  uptimeSeconds: number;
+  identity: { handle: string; did: string; peerId: string };
+  api: { socket: string; http: string | null };
+}
+
+export interface DaemonNodeInit {
+  home: Home;
+  socket: string;
+  /** Per-token request body limit in bytes (the socket gets MAX_BODY_BYTES). */
+  tokenBodyLimit?: number;
+}
+
+/** What the routes need from the running node: the core client, live events, metrics and facts. */
+export class DaemonNode {
+  state: NodeState = 'starting';
+  readonly home: Home;
+  readonly client: LoglineClient;
+  readonly metrics = new Metrics();
+  readonly startedAt = Date.now();
+  readonly version = VERSION;
+  httpAddress: string | null = null;
+  private readonly socket: string;
+  private readonly tokenBodyLimit: number;
+  private hubInstance: EventHub | undefined;
+
+  constructor(init: DaemonNodeInit) {
+    this.home = init.home;
+    this.socket = init.socket;
+    this.tokenBodyLimit = init.tokenBodyLimit ?? 1024 * 1024;
+    this.client = localClient(init.home);
+    this.metrics.gauge('logline_event_subscribers', 'Open live event streams', () => this.hubInstance?.size ?? 0);
+  }
+
+  get did(): string {
+    return this.home.keystore.get(this.home.defaultIdentity()).did;
+  }
+
+  /** Opens the store and starts the event tail; the API answers `starting` until this is done. */
+  open(): void {
+    const hub = new EventHub(this.home.repo);
+    this.home.timeline.onCommit((spans, from) => {
+      if (from !== null) for (const s of spans) this.metrics.inc('logline_spans_replicated_total', 'Spans received from peers', { tenant: s.tenant });
+      hub.pump();
+    });
+    hub.start();
+    this.hubInstance = hub;
+    this.state = 'ready';
+  }
+
+  get hub(): EventHub {
+    if (!this.hubInstance) throw new Error('the node is not open');
+    return this.hubInstance;
+  }
+
+  maxBody(auth: Auth): number {
+    return auth.kind === 'token' ? this.tokenBodyLimit : MAX_BODY_BYTES;
+  }
+
+  appended(spans: readonly Span[], seconds: number): void {
+    for (const s of spans) this.metrics.inc('logline_spans_appended_total', 'Spans signed and appended by this node', { tenant: s.tenant });
+    this.metrics.observe('logline_append_seconds', 'Latency of append requests', seconds);
+  }
+
+  async status(): Promise<DaemonStatus> {
+    const base = await this.client.status();
+    const id = this.home.keystore.get(this.home.defaultIdentity());
+    return {
+      ...base,
+      pid: process.pid,
+      state: this.state,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      identity: { handle: id.handle, did: id.did, peerId: id.peerId },
+      api: { socket: this.socket, http: this.httpAddress },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.state = 'stopping';
+    this.hubInstance?.stop();
+    await this.client.close();
+  }
+}
