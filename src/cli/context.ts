@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { connectDaemon } from '../client/connect.js';
+import { preferDaemon } from '../client/connect.js';
 import { localClient } from '../client/local.js';
 import type { LoglineClient } from '../client/types.js';
 import { LoglineError } from '../errors/errors.js';
@@ -56,8 +56,9 @@ export class Context {
   async client(): Promise<LoglineClient> {
     if (!this.openedClient) {
       const home = this.home();
-      const daemon = home.config.get('daemon') === false ? null : await connectDaemon(home.paths.socket, (v) => this.out.warn(`the daemon runs logline ${v}, this command is ${VERSION}; restart it with \`logline node restart\``));
-      this.openedClient = daemon ?? localClient(home);
+      const local = () => localClient(home);
+      this.openedClient = home.config.get('daemon') === false ? local()
+        : preferDaemon(home.paths.socket, local, (v) => this.out.warn(`the daemon runs logline ${v}, this command is ${VERSION}; restart it with \`logline node restart\``));
     }
     return this.openedClient;
   }

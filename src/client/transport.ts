@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { EXIT, LoglineError } from '../errors/errors.js';
 
 export interface TransportResponse {
@@ -19,9 +20,16 @@ export interface Transport {
 }
 
 export function unreachable(where: string, e: unknown): LoglineError {
-  return new LoglineError('DAEMON_UNREACHABLE', `cannot reach the logline daemon at ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new LoglineError('DAEMON_UNREACHABLE', `cannot reach the logline daemon at ${where}: ${code ?? (e as Error).message}`, {
     hint: '`logline node start` starts it; without it, commands run in-process', exitCode: EXIT.DAEMON_UNREACHABLE,
+    details: { cause: code ?? 'unknown' },
   });
+}
+
+/** True when the request never reached a daemon (no socket, nobody listening): safe to run it elsewhere. */
+export function neverSent(e: unknown): boolean {
+  return e instanceof LoglineError && e.code === 'DAEMON_UNREACHABLE' && ['ENOENT', 'ECONNREFUSED'].includes(String(e.details?.cause));
 }
 
 /** node:http over a unix socket: loads in well under a millisecond, which matters to a one-shot CLI. */
@@ -29,7 +37,9 @@ export function httpTransport(socketPath: string): Transport {
   return {
     request(method, path, opts = {}) {
       return new Promise((resolve, reject) => {
-        const req = httpRequest({ socketPath, path, method, headers: { ...opts.headers, ...(opts.body ? { 'content-length': Buffer.byteLength(opts.body) } : {}) } }, (res) => {
+        // createConnection without an agent: the default agent's server-name logic costs ~10 ms on first use
+        const headers = { host: 'logline', ...opts.headers, ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) };
+        const req = httpRequest({ createConnection: () => connect(socketPath), path, method, headers }, (res) => {
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
         });
         req.on('error', (e) => reject(unreachable(socketPath, e)));
