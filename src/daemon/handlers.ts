@@ -2,7 +2,12 @@ import { MAX_BATCH, MAX_BODY_BYTES, NDJSON, ROUTES, SSE } from '../api/routes.js
 import { filtersFromParams } from '../api/filters.js';
 import type { AppendRequest, QueryFilters } from '../api/types.js';
 import { LoglineError } from '../errors/errors.js';
-import { findSpanRow, rowSpan } from '../timeline/query.js';
+import type { ServerResponse } from 'node:http';
+import type { Statement } from 'better-sqlite3';
+import { openDb } from '../store/db.js';
+import { SPAN_SELECT, SpansRepo, type SpanRow } from '../store/spans-repo.js';
+import { findSpanRow, iterateRows, rowSpan } from '../timeline/query.js';
+import { wireText } from '../timeline/wire.js';
 import type { SpanDraft } from '../timeline/span.js';
 import type { DaemonNode } from './node.js';
 import { baseHeaders, parseJson, parseNdjson, readBody, sendJson } from './http.js';
@@ -13,6 +18,8 @@ const MAX_SUBSCRIBER_BACKLOG = 4 * 1024 * 1024;
 
 /** The routes of SPEC §9 as thin adapters over the node's in-process client. */
 export function registerRoutes(router: Router, node: DaemonNode): void {
+  const findRow = visibleRowFinder(node);
+
   router.register(ROUTES.healthz, ({ res }) => sendJson(res, node.state === 'ready' ? 200 : 503, { status: node.state }));
 
   router.register(ROUTES.status, async ({ res, auth }) => {
@@ -60,9 +67,7 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
   });
 
   router.register(ROUTES.get, ({ res, params, auth }) => {
-    const row = findSpanRow(node.home.repo, params.id);
-    if (auth.kind === 'token' && row.tenant !== auth.tenant) throw new LoglineError('SPAN_NOT_FOUND', `no span ${params.id}`);
-    sendJson(res, 200, rowSpan(row));
+    sendJson(res, 200, rowSpan(findRow(params.id, auth)));
   });
 
   router.register(ROUTES.ingest, async ({ req, res, auth }) => {
@@ -80,28 +85,36 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
     sendJson(res, 200, { items });
   });
 
-  router.register(ROUTES.export, async ({ req, res, url, auth }) => {
+  router.register(ROUTES.export, async ({ res, url, auth }) => {
     const filters = scopeFilters(filtersFromParams(url.searchParams), auth);
-    res.writeHead(200, { ...baseHeaders(), 'content-type': NDJSON });
-    let chunk = '';
-    for await (const line of node.client.exportLines(filters)) {
-      chunk += `${line}\n`;
-      if (chunk.length > 65536) {
-        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
-        chunk = '';
-        if (req.destroyed) return;
+    // A read connection of its own: the stream waits for its reader with a statement open, and on the node's
+    // connection that would refuse every other query (and crash the event tail's poll) until the reader catches up.
+    const db = openDb(node.home.paths.db, { readonly: true });
+    try {
+      const rows = iterateRows(new SpansRepo(db), filters);
+      res.writeHead(200, { ...baseHeaders(), 'content-type': NDJSON });
+      let chunk = '';
+      for (const row of rows) {
+        chunk += `${wireText(row.body, row.id.toString('hex'), row.sig.toString('hex'))}\n`;
+        if (chunk.length > 65536) {
+          if (!res.write(chunk)) await drained(res);
+          chunk = '';
+          if (res.destroyed) return;
+        }
       }
+      res.end(chunk);
+    } finally {
+      db.close();
     }
-    res.end(chunk);
   });
 
   router.register(ROUTES.verify, async ({ req, res, auth }) => {
-    const body = parseJson(await readBody(req, 1024 * 1024)) as { tenant?: string; ids?: string[] } | null;
+    const body = parseJson(await readBody(req, Math.min(node.maxBody(auth), 1024 * 1024))) as { tenant?: string; ids?: string[] } | null;
     const scope = { tenant: body?.tenant, ids: Array.isArray(body?.ids) ? body.ids.map(String) : undefined };
     if (auth.kind === 'token') {
       if (scope.tenant !== undefined && scope.tenant !== auth.tenant) throw forbidden();
       scope.tenant = auth.tenant;
-      for (const id of scope.ids ?? []) if (findSpanRow(node.home.repo, id).tenant !== auth.tenant) throw new LoglineError('SPAN_NOT_FOUND', `no span ${id}`);
+      scope.ids = scope.ids?.map((id) => findRow(id, auth).id.toString('hex'));
     }
     sendJson(res, 200, await node.client.verify(scope));
   });
@@ -118,7 +131,10 @@ function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode)
   const unsubscribe = node.hub.subscribe({
     filters,
     send: (span, from) => {
-      if (res.destroyed || res.writableLength > MAX_SUBSCRIBER_BACKLOG) return false;
+      if (res.destroyed || res.writableLength > MAX_SUBSCRIBER_BACKLOG) {
+        res.destroy(); // frees its backlog now; ending would keep it buffered for as long as the client stalls
+        return false;
+      }
       res.write(frame({ type: 'span', span, from }));
       return true;
     },
@@ -126,6 +142,46 @@ function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode)
   });
   req.socket.setTimeout(0);
   res.on('close', unsubscribe);
+}
+
+/**
+ * findSpanRow as the asker may see the store. For a token, spans of other tenants do not exist: one is "not
+ * found" exactly as a missing id is, and never makes a prefix ambiguous (either would reveal that it exists).
+ */
+function visibleRowFinder(node: DaemonNode): (ref: string, auth: Auth) => SpanRow {
+  let inTenant: Statement | undefined; // prepared on first use: the store opens after the routes are registered
+  return (ref, auth) => {
+    const repo = node.home.repo;
+    // the socket, or a malformed ref (findSpanRow refuses it the same for everyone)
+    if (auth.kind !== 'token' || !/^[0-9a-f]{4,64}$/i.test(ref)) return findSpanRow(repo, ref);
+    const hex = ref.toLowerCase();
+    let rows: SpanRow[];
+    if (hex.length === 64) {
+      const row = repo.byId(Buffer.from(hex, 'hex'));
+      rows = row ? [row] : [];
+    } else {
+      inTenant ??= repo.db.prepare(`${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? AND s.tenant = ? LIMIT 2`);
+      rows = inTenant.all(Buffer.from(hex.padEnd(64, '0'), 'hex'), Buffer.from(hex.padEnd(64, 'f'), 'hex'), auth.tenant) as SpanRow[];
+    }
+    rows = rows.filter((r) => r.tenant === auth.tenant);
+    // the same errors as findSpanRow's
+    if (rows.length > 1) throw new LoglineError('SPAN_AMBIGUOUS', `more than one span id starts with ${hex}`, { hint: 'give more characters of the id' });
+    if (rows.length === 0) throw new LoglineError('SPAN_NOT_FOUND', `no span ${hex}`, { hint: '`logline timeline` lists the spans of a tenant' });
+    return rows[0];
+  };
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function forbidden(): LoglineError {

@@ -55,8 +55,16 @@ function matchParts(pattern: string[], parts: string[]): Record<string, string> 
   if (pattern.length !== parts.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = decodeURIComponent(parts[i]);
+    if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = decodeSegment(parts[i]);
     else if (pattern[i] !== parts[i]) return null;
   }
   return params;
+}
+
+function decodeSegment(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw LoglineError.usage('BAD_PATH', `"${part}" in the path is not valid percent-encoding`);
+  }
 }

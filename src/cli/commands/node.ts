@@ -93,6 +93,7 @@ export default function register(program: Command): void {
 
 async function runForeground(ctx: Context, flags: StartFlags): Promise<void> {
   const home = ctx.home();
+  home.signer(); // unlock the signing key now: a locked key fails the start, not the first append
   const { startDaemon } = await import('../../daemon/daemon.js');
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const http = flags.http ?? (home.config.get('http') as string | null) ?? undefined;
@@ -118,7 +119,9 @@ async function startDetached(ctx: Context, flags: StartFlags): Promise<void> {
   if (running !== null) throw new LoglineError('DAEMON_RUNNING', `the daemon already runs (pid ${running})`, { hint: '`logline node status`, or `logline node restart`' });
   mkdirSync(dirname(home.paths.log), { recursive: true, mode: 0o700 });
   const logFd = openSync(home.paths.log, 'a', 0o600);
-  const args = [process.argv[1], ...(home.paths.home ? ['--home', home.paths.home] : []), 'node', 'start', '--foreground', ...(flags.http ? ['--http', flags.http] : [])];
+  const args = [process.argv[1], ...(home.paths.home ? ['--home', home.paths.home] : []),
+    ...(ctx.globals.passphraseFile ? ['--passphrase-file', ctx.globals.passphraseFile] : []),
+    'node', 'start', '--foreground', ...(flags.http ? ['--http', flags.http] : [])];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });
   closeSync(logFd);
   let exited: number | null = null;
