@@ -1,5 +1,7 @@
 import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
 import type { Home } from '../node/home.js';
+import { openDb } from '../store/db.js';
+import { SpansRepo } from '../store/spans-repo.js';
 import { findSpanRow, iterateRows, queryTimeline, rowSpan } from '../timeline/query.js';
 import type { Span } from '../timeline/span.js';
 import { verifyStored } from '../timeline/verify.js';
@@ -32,7 +34,14 @@ export function localClient(home: Home): LoglineClient {
     },
 
     async *exportLines(filters: QueryFilters): AsyncIterable<string> {
-      for (const row of iterateRows(home.repo, filters)) yield wireText(row.body, row.id.toString('hex'), row.sig.toString('hex'));
+      // A read connection of its own: the consumer may wait (a slow reader) with the statement open, and on the
+      // shared connection that would refuse every other query meanwhile (the daemon's event tail among them).
+      const db = openDb(home.paths.db, { readonly: true });
+      try {
+        for (const row of iterateRows(new SpansRepo(db), filters)) yield wireText(row.body, row.id.toString('hex'), row.sig.toString('hex'));
+      } finally {
+        db.close();
+      }
     },
 
     async verify(scope, onProgress): Promise<VerifyReport> {

@@ -147,7 +147,7 @@ describe('local API of a running daemon', () => {
   const agent = new Agent({ keepAliveTimeout: 1000 });
   let reader: string;
   let writer: string;
-  /** Owner view of tenant B before any token request: every id, sig and a cursor into it. */
+  /** The owner's view of tenant B before any token request: its ids, signatures and id prefixes. */
   let bSpans: WireSpan[];
   let bIds: Set<string>;
   let bSigs: Set<string>;

@@ -44,10 +44,15 @@ export class EventHub {
     this.cursor = (this.repo.db.prepare('SELECT coalesce(max(rid), 0) AS m FROM spans').get() as { m: number }).m;
     this.version = this.dataVersion();
     this.timer = setInterval(() => {
-      const v = this.dataVersion();
-      if (v !== this.version) {
-        this.version = v;
-        this.pump();
+      try {
+        const v = this.dataVersion();
+        if (v !== this.version) {
+          this.version = v;
+          this.pump();
+        }
+      } catch (e) {
+        // a failed poll must not take the daemon down; the next tick tries again
+        process.stderr.write(`logline daemon: event poll failed: ${(e as Error).message}\n`);
       }
     }, POLL_MS);
     this.timer.unref();

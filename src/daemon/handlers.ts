@@ -1,13 +1,9 @@
+import type { ServerResponse } from 'node:http';
 import { MAX_BATCH, MAX_BODY_BYTES, NDJSON, ROUTES, SSE } from '../api/routes.js';
 import { filtersFromParams } from '../api/filters.js';
 import type { AppendRequest, QueryFilters } from '../api/types.js';
 import { LoglineError } from '../errors/errors.js';
-import type { ServerResponse } from 'node:http';
-import type { Statement } from 'better-sqlite3';
-import { openDb } from '../store/db.js';
-import { SPAN_SELECT, SpansRepo, type SpanRow } from '../store/spans-repo.js';
-import { findSpanRow, iterateRows, rowSpan } from '../timeline/query.js';
-import { wireText } from '../timeline/wire.js';
+import { findSpanRow, rowSpan } from '../timeline/query.js';
 import type { SpanDraft } from '../timeline/span.js';
 import type { DaemonNode } from './node.js';
 import { baseHeaders, parseJson, parseNdjson, readBody, sendJson } from './http.js';
@@ -18,7 +14,7 @@ const MAX_SUBSCRIBER_BACKLOG = 4 * 1024 * 1024;
 
 /** The routes of SPEC §9 as thin adapters over the node's in-process client. */
 export function registerRoutes(router: Router, node: DaemonNode): void {
-  const findRow = visibleRowFinder(node);
+  const findRow = (ref: string, auth: Auth) => findSpanRow(node.home.repo, ref, auth.kind === 'token' ? auth.tenant : undefined);
 
   router.register(ROUTES.healthz, ({ res }) => sendJson(res, node.state === 'ready' ? 200 : 503, { status: node.state }));
 
@@ -87,25 +83,17 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
 
   router.register(ROUTES.export, async ({ res, url, auth }) => {
     const filters = scopeFilters(filtersFromParams(url.searchParams), auth);
-    // A read connection of its own: the stream waits for its reader with a statement open, and on the node's
-    // connection that would refuse every other query (and crash the event tail's poll) until the reader catches up.
-    const db = openDb(node.home.paths.db, { readonly: true });
-    try {
-      const rows = iterateRows(new SpansRepo(db), filters);
-      res.writeHead(200, { ...baseHeaders(), 'content-type': NDJSON });
-      let chunk = '';
-      for (const row of rows) {
-        chunk += `${wireText(row.body, row.id.toString('hex'), row.sig.toString('hex'))}\n`;
-        if (chunk.length > 65536) {
-          if (!res.write(chunk)) await drained(res);
-          chunk = '';
-          if (res.destroyed) return;
-        }
+    res.writeHead(200, { ...baseHeaders(), 'content-type': NDJSON });
+    let chunk = '';
+    for await (const line of node.client.exportLines(filters)) {
+      chunk += `${line}\n`;
+      if (chunk.length > 65536) {
+        if (!res.write(chunk)) await drained(res);
+        chunk = '';
+        if (res.destroyed) return;
       }
-      res.end(chunk);
-    } finally {
-      db.close();
     }
+    res.end(chunk);
   });
 
   router.register(ROUTES.verify, async ({ req, res, auth }) => {
@@ -142,33 +130,6 @@ function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode)
   });
   req.socket.setTimeout(0);
   res.on('close', unsubscribe);
-}
-
-/**
- * findSpanRow as the asker may see the store. For a token, spans of other tenants do not exist: one is "not
- * found" exactly as a missing id is, and never makes a prefix ambiguous (either would reveal that it exists).
- */
-function visibleRowFinder(node: DaemonNode): (ref: string, auth: Auth) => SpanRow {
-  let inTenant: Statement | undefined; // prepared on first use: the store opens after the routes are registered
-  return (ref, auth) => {
-    const repo = node.home.repo;
-    // the socket, or a malformed ref (findSpanRow refuses it the same for everyone)
-    if (auth.kind !== 'token' || !/^[0-9a-f]{4,64}$/i.test(ref)) return findSpanRow(repo, ref);
-    const hex = ref.toLowerCase();
-    let rows: SpanRow[];
-    if (hex.length === 64) {
-      const row = repo.byId(Buffer.from(hex, 'hex'));
-      rows = row ? [row] : [];
-    } else {
-      inTenant ??= repo.db.prepare(`${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? AND s.tenant = ? LIMIT 2`);
-      rows = inTenant.all(Buffer.from(hex.padEnd(64, '0'), 'hex'), Buffer.from(hex.padEnd(64, 'f'), 'hex'), auth.tenant) as SpanRow[];
-    }
-    rows = rows.filter((r) => r.tenant === auth.tenant);
-    // the same errors as findSpanRow's
-    if (rows.length > 1) throw new LoglineError('SPAN_AMBIGUOUS', `more than one span id starts with ${hex}`, { hint: 'give more characters of the id' });
-    if (rows.length === 0) throw new LoglineError('SPAN_NOT_FOUND', `no span ${hex}`, { hint: '`logline timeline` lists the spans of a tenant' });
-    return rows[0];
-  };
 }
 
 /** Resolves when the response can take more, or is gone. */

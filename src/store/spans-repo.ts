@@ -72,6 +72,7 @@ const SQL = {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   byId: `${SPAN_SELECT} WHERE s.id = ?`,
   byIdRange: `${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? LIMIT 2`,
+  byIdRangeInTenant: `${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? AND s.tenant = ? LIMIT 2`,
   forkById: `SELECT f.rid, f.id, f.sig, a.did AS author, f.tenant, f.seq, NULL AS prev, '' AS ts, f.body, f.received_at, f.received_from
     FROM forks f JOIN authors a ON a.id = f.author WHERE f.id = ?`,
   count: 'SELECT count(*) AS n FROM spans',
@@ -143,9 +144,9 @@ export class SpansRepo {
     return (this.stmt('byId').get(id) as SpanRow | undefined) ?? (this.stmt('forkById').get(id) as SpanRow | undefined);
   }
 
-  /** Rows whose id lies in [lo, hi]; at most two, to detect an ambiguous prefix. */
-  byIdRange(lo: Buffer, hi: Buffer): SpanRow[] {
-    return this.stmt('byIdRange').all(lo, hi) as SpanRow[];
+  /** Rows whose id lies in [lo, hi] (of one tenant when given); at most two, to detect an ambiguous prefix. */
+  byIdRange(lo: Buffer, hi: Buffer, tenant?: string): SpanRow[] {
+    return (tenant === undefined ? this.stmt('byIdRange').all(lo, hi) : this.stmt('byIdRangeInTenant').all(lo, hi, tenant)) as SpanRow[];
   }
 
   count(): number {

@@ -70,17 +70,23 @@ function decodeCursor(cursor: string): { ts: string; rid: number } {
 
 const PREFIX = /^[0-9a-f]{4,64}$/;
 
-/** A stored span (or fork evidence) by full id or unique prefix. */
-export function findSpanRow(repo: SpansRepo, ref: string): SpanRow {
+/**
+ * A stored span (or fork evidence) by full id or unique prefix. With `tenant`, spans of other tenants do not
+ * exist: one is "not found" exactly as a missing id is and never makes a prefix ambiguous, so that a caller
+ * scoped to one tenant learns nothing of another.
+ */
+export function findSpanRow(repo: SpansRepo, ref: string, tenant?: string): SpanRow {
   const hex = ref.toLowerCase();
   if (!PREFIX.test(hex)) throw LoglineError.usage('BAD_SPAN_REF', `"${ref}" is not a span id or id prefix`, 'give at least 4 hex characters of the id');
+  let rows: SpanRow[];
   if (hex.length === 64) {
     const row = repo.byId(Buffer.from(hex, 'hex'));
-    if (row) return row;
+    rows = row ? [row] : [];
   } else {
-    const rows = repo.byIdRange(Buffer.from(hex.padEnd(64, '0'), 'hex'), Buffer.from(hex.padEnd(64, 'f'), 'hex'));
-    if (rows.length > 1) throw new LoglineError('SPAN_AMBIGUOUS', `more than one span id starts with ${hex}`, { hint: 'give more characters of the id' });
-    if (rows.length === 1) return rows[0];
+    rows = repo.byIdRange(Buffer.from(hex.padEnd(64, '0'), 'hex'), Buffer.from(hex.padEnd(64, 'f'), 'hex'), tenant);
   }
-  throw new LoglineError('SPAN_NOT_FOUND', `no span ${hex}`, { hint: '`logline timeline` lists the spans of a tenant' });
+  if (tenant !== undefined) rows = rows.filter((r) => r.tenant === tenant);
+  if (rows.length > 1) throw new LoglineError('SPAN_AMBIGUOUS', `more than one span id starts with ${hex}`, { hint: 'give more characters of the id' });
+  if (rows.length === 0) throw new LoglineError('SPAN_NOT_FOUND', `no span ${hex}`, { hint: '`logline timeline` lists the spans of a tenant' });
+  return rows[0];
 }
