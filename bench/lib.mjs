@@ -98,8 +98,9 @@ export function fmtX(x) {
 export function table(title, rows, notes = []) {
   const cols = ['what', 'figure', 'goal', 'ratio'];
   const cells = rows.map((r) => [r.what, r.figure, r.goal === undefined ? '' : `${r.goal}${r.ok === undefined ? '' : r.ok ? '  ok' : '  MISS'}`, r.ratio ?? '']);
+  const keep = cols.map((_, i) => i < 2 || cells.some((row) => row[i] !== ''));
   const width = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => [...row[i]].length)));
-  const line = (row) => row.map((c, i) => (i === 1 ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  ').trimEnd();
+  const line = (row) => row.map((c, i) => (i === 1 ? c.padStart(width[i]) : c.padEnd(width[i]))).filter((_, i) => keep[i]).join('  ').trimEnd();
   console.log(`\n## ${title}`);
   console.log(line(cols));
   console.log(line(width.map((w) => '-'.repeat(w))));
