@@ -8,7 +8,7 @@
 import { createHash, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import canonicalize from 'canonicalize';
+import { canonicalJson as canonicalize } from '../dist/timeline/canonical.js';
 import { Home } from '../dist/node/home.js';
 import { cli, draft, fmtRate, fmtX, header, initHome, ms, now, opt, progress, rate, table, tempDir } from './lib.mjs';
 

@@ -7,67 +7,22 @@
 // bench/out/, keyed by size and by a hash of the migrations, the row mapping and the draft generator, so reruns
 // skip the generation. A new store removes older stores of the same size.
 //   node bench/query.mjs [--n 1000000] [--tenants 10] [--runs 200] [--fresh] [--plans]
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Home } from '../dist/node/home.js';
 import { queryTimeline } from '../dist/timeline/query.js';
-import { OUT, ROOT, draft, flag, mix, fmtMs, fmtX, header, initHome, median, ms, now, opt, progress, quantile, table } from './lib.mjs';
+import { flag, fmtMs, fmtX, header, median, ms, now, opt, quantile, table } from './lib.mjs';
+import { STEP_MS, T0, cachedStore, storeTenants } from './store.mjs';
 
 const N = opt('n', 1_000_000);
 const TENANTS = opt('tenants', 10);
 const RUNS = opt('runs', 200);
 const BATCH = opt('batch', 10_000);
 const GOAL_MS = 5;
-const T0 = Date.parse('2025-01-01T00:00:00.000Z');
-const STEP_MS = 1000; // one span a second across the node: 1M spans ≈ 11.6 days
 
 header('query');
 
-// --- the store, cached ------------------------------------------------------------------------------------
-// The key: what decides the stored data (the schema, the row mapping, the drafts), not code that only runs faster.
-function codeKey() {
-  const h = createHash('sha256');
-  const migrations = join(ROOT, 'migrations');
-  for (const f of readdirSync(migrations).sort()) h.update(f).update(readFileSync(join(migrations, f)));
-  h.update(readFileSync(join(ROOT, 'dist/timeline/rows.js')));
-  h.update(`${draft}${mix}${T0}/${STEP_MS}/${BATCH}`);
-  return h.digest('hex').slice(0, 12);
-}
-const tenants = (first) => Array.from({ length: TENANTS }, (_, t) => (t === 0 ? first : `tenant-${t}`));
-const cached = join(OUT, `query-home-n${N}-t${TENANTS}-${codeKey()}`);
-if (flag('fresh')) rmSync(cached, { recursive: true, force: true });
-if (!existsSync(cached)) {
-  mkdirSync(OUT, { recursive: true });
-  const tmp = initHome({ prefix: 'logline-bench-query-' });
-  const home = new Home({ home: tmp });
-  const signer = home.signer();
-  const names = tenants(home.tenant());
-  progress(`generating ${N} spans over ${TENANTS} tenants into ${tmp} (cached afterwards at ${cached})`);
-  const t0 = now();
-  for (let i = 0; i < N; i += BATCH) {
-    const drafts = [];
-    for (let j = i; j < Math.min(N, i + BATCH); j++) drafts.push(draft(j, names[j % TENANTS], { ts: new Date(T0 + j * STEP_MS).toISOString() }));
-    await home.timeline.append(drafts, signer);
-    const done = Math.min(N, i + BATCH);
-    if ((done / BATCH) % 10 === 0 || done === N) progress(`${done}/${N} spans, ${Math.round(done / (ms(t0) / 1000))}/s`);
-  }
-  home.db.pragma('wal_checkpoint(TRUNCATE)');
-  home.close();
-  progress(`generated in ${(ms(t0) / 1000).toFixed(0)} s`);
-  // copy (tmp may be on another filesystem), then publish atomically by rename
-  const staging = `${cached}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  cpSync(tmp, staging, { recursive: true });
-  renameSync(staging, cached);
-  // stores of the same size made by an older schema or generator are stale: remove them
-  const prefix = `query-home-n${N}-t${TENANTS}-`;
-  for (const d of readdirSync(OUT)) {
-    if (d.startsWith(prefix) && join(OUT, d) !== cached) { rmSync(join(OUT, d), { recursive: true, force: true }); progress(`removed the stale store bench/out/${d}`); }
-  }
-} else {
-  progress(`using the cached store ${cached} (--fresh to regenerate)`);
-}
+// --- the store, cached (bench/store.mjs) ------------------------------------------------------------------
+const cached = await cachedStore({ n: N, tenants: TENANTS, batch: BATCH, fresh: flag('fresh') });
+const tenants = (first) => storeTenants(first, TENANTS);
 
 // --- the queries ----------------------------------------------------------------------------------------
 const home = new Home({ home: cached });

@@ -6,10 +6,13 @@ CREATE TABLE authors (
 
 -- The canonical timeline: every valid span this node holds, at most one per (author, tenant, seq).
 -- `body` is the canonical body (RFC 8785) that `id` hashes; the other span columns are copies for indexes.
+-- `id8` is the first 8 bytes of `id` as an integer in byte order: lookups by id go through its index, which
+-- is a quarter the size of one on the 32-byte blob, and random inserts into it dirty far fewer pages.
 -- `rid` (local row order), `received_at` and `received_from` are local facts, never part of the span.
 CREATE TABLE spans (
   rid           INTEGER PRIMARY KEY,
   id            BLOB NOT NULL,
+  id8           INTEGER NOT NULL,
   sig           BLOB NOT NULL,
   author        INTEGER NOT NULL REFERENCES authors(id),
   tenant        TEXT NOT NULL,
@@ -29,7 +32,7 @@ CREATE TABLE spans (
   received_from TEXT
 ) STRICT;
 
-CREATE UNIQUE INDEX spans_by_id ON spans(id);
+CREATE INDEX spans_by_id8 ON spans(id8);
 CREATE UNIQUE INDEX spans_by_chain ON spans(author, tenant, seq) WHERE seq IS NOT NULL;
 CREATE INDEX spans_by_tenant_ts ON spans(tenant, ts);
 CREATE INDEX spans_by_caused_by ON spans(caused_by) WHERE caused_by IS NOT NULL;

@@ -9,6 +9,9 @@ import { wireText } from '../timeline/wire.js';
 import { VERSION } from '../version.js';
 import type { IngestItem, LoglineClient, NodeStatus } from './types.js';
 
+/** From this many drafts on, an append signs in worker threads. */
+const BULK = 64;
+
 /** The node core hosted in this process for one command: the same code the daemon runs. */
 export function localClient(home: Home): LoglineClient {
   return {
@@ -16,7 +19,8 @@ export function localClient(home: Home): LoglineClient {
 
     async append(request: AppendRequest): Promise<Span[]> {
       const signer = home.signer(request.identity);
-      return home.timeline.append(request.drafts, signer);
+      // one span is signed inline; a batch goes through the worker pool
+      return request.drafts.length < BULK ? home.timeline.append(request.drafts, signer) : home.timeline.appendAsync(request.drafts, signer);
     },
 
     async get(ref: string): Promise<Span> {
@@ -29,7 +33,7 @@ export function localClient(home: Home): LoglineClient {
     },
 
     async ingest(spans: unknown[]): Promise<IngestItem[]> {
-      return (await home.timeline.ingestAsync(spans, null, home.verifier)).map((r) =>
+      return (await home.timeline.ingestAsync(spans)).map((r) =>
         r.outcome === 'rejected' ? { outcome: 'rejected', code: r.error.code, message: r.error.message } : { outcome: r.outcome, id: r.span.id });
     },
 
@@ -46,7 +50,7 @@ export function localClient(home: Home): LoglineClient {
 
     async verify(scope, onProgress): Promise<VerifyReport> {
       const ids = scope.ids?.map((ref) => findSpanRow(home.repo, ref).id);
-      return verifyStored(home.repo, { tenant: scope.tenant, ids, onProgress, verifier: home.verifier });
+      return verifyStored(home.repo, { tenant: scope.tenant, ids, onProgress, crypto: home.crypto });
     },
 
     async status(): Promise<NodeStatus> {

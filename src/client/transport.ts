@@ -1,5 +1,3 @@
-import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { EXIT, LoglineError } from '../errors/errors.js';
 
 export interface TransportResponse {
@@ -32,10 +30,16 @@ export function neverSent(e: unknown): boolean {
   return e instanceof LoglineError && e.code === 'DAEMON_UNREACHABLE' && ['ENOENT', 'ECONNREFUSED'].includes(String(e.details?.cause));
 }
 
-/** node:http over a unix socket: loads in well under a millisecond, which matters to a one-shot CLI. */
+let builtins: Promise<[typeof import('node:http'), typeof import('node:net')]> | undefined;
+
+/**
+ * node:http over a unix socket: far cheaper to load than undici, which matters to a one-shot CLI. The
+ * builtins themselves load on the first request, so an in-process command never pays for them.
+ */
 export function httpTransport(socketPath: string): Transport {
   return {
-    request(method, path, opts = {}) {
+    async request(method, path, opts = {}) {
+      const [{ request: httpRequest }, { connect }] = await (builtins ??= Promise.all([import('node:http'), import('node:net')]));
       return new Promise((resolve, reject) => {
         // createConnection without an agent: the default agent's server-name logic costs ~10 ms on first use
         const headers = { host: 'logline', ...opts.headers, ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) };

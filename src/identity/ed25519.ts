@@ -9,6 +9,8 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 export interface Signer {
   readonly did: string;
   readonly publicKey: Uint8Array;
+  /** The private seed, for the crypto pool's worker threads only: never printed, logged or sent. */
+  readonly seed: Uint8Array;
   sign(message: Uint8Array): Buffer;
 }
 
@@ -19,6 +21,7 @@ export function signerFromSeed(seed: Uint8Array): Signer {
   return {
     did: didFromPublicKey(publicKey),
     publicKey,
+    seed: Uint8Array.from(seed),
     sign: (message) => sign(null, message, key),
   };
 }

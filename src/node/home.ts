@@ -4,7 +4,7 @@ import { resolvePaths, type Paths } from '../config/paths.js';
 import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import { Keystore } from '../identity/keystore.js';
-import { verifierPool, type SignatureVerifier } from '../identity/verify-pool.js';
+import { cryptoPool, type CryptoPool } from '../identity/crypto-pool.js';
 import { openDb, type Db } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
 import { Timeline } from '../timeline/timeline.js';
@@ -28,7 +28,7 @@ export class Home {
   readonly keystore: Keystore;
   private readonly passphrase: string | undefined;
   private opened: { db: Db; repo: SpansRepo; timeline: Timeline } | undefined;
-  private pool: SignatureVerifier | undefined;
+  private pool: CryptoPool | undefined;
 
   constructor(init: HomeInit = {}) {
     this.paths = resolvePaths({ home: init.home, env: init.env });
@@ -57,7 +57,7 @@ export class Home {
       mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
       const db = openDb(this.paths.db);
       const repo = new SpansRepo(db);
-      this.opened = { db, repo, timeline: new Timeline(repo) };
+      this.opened = { db, repo, timeline: new Timeline(repo, () => this.crypto) };
     }
     return this.opened;
   }
@@ -66,9 +66,9 @@ export class Home {
   get repo(): SpansRepo { return this.open().repo; }
   get timeline(): Timeline { return this.open().timeline; }
 
-  /** Worker threads for signature checks of big batches (import, verify, sync), started on first use. */
-  get verifier(): SignatureVerifier {
-    this.pool ??= verifierPool();
+  /** Worker threads for ed25519 in big batches (bulk append, import, verify, sync), started on first use. */
+  get crypto(): CryptoPool {
+    this.pool ??= cryptoPool();
     return this.pool;
   }
 

@@ -70,8 +70,8 @@ describe('migrations', () => {
     const file = dbFile();
     const db = openDb(file);
     db.prepare("INSERT INTO authors (did) VALUES ('did:key:x')").run();
-    db.prepare(`INSERT INTO spans (id, sig, author, tenant, seq, prev, ts, title, status, kind, visibility, body, received_at)
-      VALUES (zeroblob(32), zeroblob(64), 1, 't', 1, NULL, 'ts', 'x', 'executed', 'user', 'organization', '{}', 0)`).run();
+    db.prepare(`INSERT INTO spans (id, id8, sig, author, tenant, seq, prev, ts, title, status, kind, visibility, body, received_at)
+      VALUES (zeroblob(32), 0, zeroblob(64), 1, 't', 1, NULL, 'ts', 'x', 'executed', 'user', 'organization', '{}', 0)`).run();
     expect(() => db.prepare("UPDATE spans SET title = 'y'").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM spans').run()).toThrow(/append-only/);
     db.close();

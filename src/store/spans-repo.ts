@@ -62,21 +62,28 @@ const SQL = {
   authorPut: 'INSERT INTO authors (did) VALUES (?)',
   head: 'SELECT seq, id FROM spans WHERE author = ? AND tenant = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1',
   atSeq: 'SELECT id FROM spans WHERE author = ? AND tenant = ? AND seq = ?',
-  hasId: 'SELECT 1 FROM spans WHERE id = ? UNION ALL SELECT 1 FROM forks WHERE id = ? LIMIT 1',
-  insert: `INSERT INTO spans (id, sig, author, tenant, seq, prev, ts, title, status, kind, visibility, contract_id,
+  hasId: 'SELECT 1 FROM spans WHERE id8 = ? AND id = ? UNION ALL SELECT 1 FROM forks WHERE id = ? LIMIT 1',
+  insert: `INSERT INTO spans (id, id8, sig, author, tenant, seq, prev, ts, title, status, kind, visibility, contract_id,
     workflow_id, flow_id, caused_by, body, received_at, received_from)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertTag: 'INSERT INTO span_tags (tag, rid) VALUES (?, ?)',
   insertFts: 'INSERT INTO spans_fts (rowid, title, data) VALUES (?, ?, ?)',
   insertFork: `INSERT INTO forks (id, sig, author, tenant, seq, canonical_id, body, received_at, received_from)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  byId: `${SPAN_SELECT} WHERE s.id = ?`,
-  byIdRange: `${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? LIMIT 2`,
-  byIdRangeInTenant: `${SPAN_SELECT} WHERE s.id BETWEEN ? AND ? AND s.tenant = ? LIMIT 2`,
+  byId: `${SPAN_SELECT} WHERE s.id8 = ? AND s.id = ?`,
+  byIdRange: `${SPAN_SELECT} WHERE s.id8 BETWEEN ? AND ? AND s.id BETWEEN ? AND ? LIMIT 2`,
+  byIdRangeInTenant: `${SPAN_SELECT} WHERE s.id8 BETWEEN ? AND ? AND s.id BETWEEN ? AND ? AND s.tenant = ? LIMIT 2`,
   forkById: `SELECT f.rid, f.id, f.sig, a.did AS author, f.tenant, f.seq, NULL AS prev, '' AS ts, f.body, f.received_at, f.received_from
     FROM forks f JOIN authors a ON a.id = f.author WHERE f.id = ?`,
   count: 'SELECT count(*) AS n FROM spans',
 };
+
+const SIGN_FLIP = 0x8000000000000000n;
+
+/** The first 8 bytes of an id as a signed 64-bit integer that sorts as the bytes do. */
+export function id8(id: Buffer): bigint {
+  return id.readBigUInt64BE(0) - SIGN_FLIP;
+}
 
 /** Typed access to the span tables; the only place that writes them. */
 export class SpansRepo {
@@ -123,11 +130,11 @@ export class SpansRepo {
   }
 
   has(id: Buffer): boolean {
-    return this.stmt('hasId').get(id, id) !== undefined;
+    return this.stmt('hasId').get(id8(id), id, id) !== undefined;
   }
 
   insert(row: NewSpanRow): number {
-    const rid = Number(this.stmt('insert').run(row.id, row.sig, this.authorId(row.author), row.tenant, row.seq, row.prev, row.ts,
+    const rid = Number(this.stmt('insert').run(row.id, id8(row.id), row.sig, this.authorId(row.author), row.tenant, row.seq, row.prev, row.ts,
       row.title, row.status, row.kind, row.visibility, row.contract_id, row.workflow_id, row.flow_id, row.caused_by,
       row.body, row.received_at, row.received_from).lastInsertRowid);
     for (const tag of row.tags) this.stmt('insertTag').run(tag, rid);
@@ -141,12 +148,13 @@ export class SpansRepo {
   }
 
   byId(id: Buffer): SpanRow | undefined {
-    return (this.stmt('byId').get(id) as SpanRow | undefined) ?? (this.stmt('forkById').get(id) as SpanRow | undefined);
+    return (this.stmt('byId').get(id8(id), id) as SpanRow | undefined) ?? (this.stmt('forkById').get(id) as SpanRow | undefined);
   }
 
   /** Rows whose id lies in [lo, hi] (of one tenant when given); at most two, to detect an ambiguous prefix. */
   byIdRange(lo: Buffer, hi: Buffer, tenant?: string): SpanRow[] {
-    return (tenant === undefined ? this.stmt('byIdRange').all(lo, hi) : this.stmt('byIdRangeInTenant').all(lo, hi, tenant)) as SpanRow[];
+    const args = [id8(lo), id8(hi), lo, hi];
+    return (tenant === undefined ? this.stmt('byIdRange').all(...args) : this.stmt('byIdRangeInTenant').all(...args, tenant)) as SpanRow[];
   }
 
   count(): number {

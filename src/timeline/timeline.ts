@@ -1,11 +1,11 @@
 import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
-import type { SignatureVerifier } from '../identity/verify-pool.js';
+import { inlineCrypto, type CryptoPool } from '../identity/crypto-pool.js';
 import type { SpansRepo } from '../store/spans-repo.js';
-import { spanIdBytes } from './canonical.js';
+import { batchError, buildDrafts, type Built, type Draft } from './build.js';
 import { spanRow } from './rows.js';
-import { isPrivate, sortedUnique, type Span, type SpanBody, type SpanDraft } from './span.js';
-import { badSignature, checkShape, checkSignedSpan, isSlug, spanError, verifySpan, type CheckedSpan } from './validate.js';
+import type { Span } from './span.js';
+import { badSignature, checkSignedSpan, verifySpan, type CheckedSpan } from './validate.js';
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'fork';
 export type IngestResult = { outcome: IngestOutcome; span: Span } | { outcome: 'rejected'; error: LoglineError };
@@ -18,6 +18,12 @@ export const CHAIN_ERRORS = {
   CHAIN_BROKEN_PREV: 'prev must be the id of the stored span at seq - 1 of the same author and tenant',
 } as const;
 
+/**
+ * Spans per write transaction in `appendAsync`. Big: most of a commit's cost is writing the index pages it
+ * dirtied, and a bigger transaction dirties the same pages more often. (API batches, ≤ 1000, stay atomic.)
+ */
+const CHUNK = 5000;
+
 function chainError(code: keyof typeof CHAIN_ERRORS, message: string): LoglineError {
   return new LoglineError(code, message, { hint: CHAIN_ERRORS[code] });
 }
@@ -29,9 +35,14 @@ function chainError(code: keyof typeof CHAIN_ERRORS, message: string): LoglineEr
 export class Timeline {
   readonly repo: SpansRepo;
   private readonly listeners = new Set<CommitListener>();
+  private readonly crypto: () => CryptoPool;
+  private appendTurn: Promise<unknown> = Promise.resolve();
+  private storeTurn: Promise<unknown> = Promise.resolve();
 
-  constructor(repo: SpansRepo) {
+  /** `crypto` gives the worker pool for big batches (inline by default). */
+  constructor(repo: SpansRepo, crypto: () => CryptoPool = () => inlineCrypto) {
     this.repo = repo;
+    this.crypto = crypto;
   }
 
   onCommit(listener: CommitListener): () => void {
@@ -43,48 +54,75 @@ export class Timeline {
    * Signs and stores local spans in one write transaction; `seq` strictly increases even across processes.
    * All or nothing: if any draft is invalid, nothing is stored and the error lists every bad draft.
    */
-  append(drafts: readonly (SpanDraft & { tenant: string })[], signer: Signer): Span[] {
-    const heads = new Map<string, { seq: number; id: string }>();
-    const failures: { line: number; code: string; message: string }[] = [];
-    let first: LoglineError | undefined;
+  append(drafts: readonly Draft[], signer: Signer): Span[] {
     const out = this.repo.db.transaction(() => {
-      const spans: Span[] = [];
-      drafts.forEach((draft, i) => {
-        try {
-          spans.push(this.signOne(draft, signer, heads));
-        } catch (e) {
-          if (!(e instanceof LoglineError)) throw e;
-          first ??= e;
-          failures.push({ line: i + 1, code: e.code, message: e.message });
-        }
-      });
-      if (failures.length === 0) return spans;
-      // a lone draft keeps its own error; a batch reports every line
-      throw drafts.length === 1 ? first! : new LoglineError('BATCH_REJECTED', `${failures.length} of ${drafts.length} spans are invalid; nothing was stored`, {
-        hint: 'fix the listed lines and send the batch again', details: { lines: failures },
-      });
+      const result = buildDrafts(drafts, signer.did, new Map(), (t) => this.headOf(signer.did, t));
+      if (result.failures.length > 0) throw batchError(drafts.length, result);
+      return result.built.map((b) => this.insertLocal(b, signer.sign(b.id)));
     }).immediate();
     this.emit(out, null);
     return out;
   }
 
-  private signOne(draft: SpanDraft & { tenant: string }, signer: Signer, heads: Map<string, { seq: number; id: string }>): Span {
-    if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) throw spanError('SPAN_NOT_OBJECT', 'a draft is one JSON object');
-    const body = bodyFromDraft(draft, signer.did);
-    if (!isPrivate(body)) {
-      let head = heads.get(body.tenant);
-      if (head === undefined) {
-        const stored = isSlug(body.tenant) ? this.repo.head(signer.did, body.tenant) : undefined;
-        head = stored ? { seq: stored.seq, id: stored.id.toString('hex') } : { seq: 0, id: '' };
+  /**
+   * `append` for big batches: spans are built and hashed here, signed in the crypto pool's worker threads,
+   * and stored in transactions of CHUNK spans, each chunk stored while the next is being signed. Invalid
+   * drafts fail the whole call before anything is stored; a writer in another process that moves a head
+   * meanwhile makes the rest be rebuilt on top of it.
+   */
+  appendAsync(drafts: readonly Draft[], signer: Signer): Promise<Span[]> {
+    const run = async (): Promise<Span[]> => {
+      const out: Span[] = [];
+      let rest = drafts;
+      for (;;) {
+        const result = buildDrafts(rest, signer.did, new Map(), (t) => this.headOf(signer.did, t));
+        if (result.failures.length > 0) throw batchError(rest.length, result);
+        const chunks: Built[][] = [];
+        for (let i = 0; i < result.built.length; i += CHUNK) chunks.push(result.built.slice(i, i + CHUNK));
+        const signing = chunks.map((c) => this.crypto().sign(signer, c.map((b) => b.id)));
+        signing.forEach((p) => p.catch(() => {})); // chunks abandoned after a conflict
+        let stored = 0;
+        for (let k = 0; k < chunks.length; k++) {
+          const spans = this.storeChunk(chunks[k], await signing[k], signer.did);
+          if (spans === null) break;
+          out.push(...spans);
+          stored += spans.length;
+        }
+        if (stored === rest.length) return out;
+        rest = rest.slice(stored);
       }
-      body.seq = head.seq + 1;
-      body.prev = head.seq === 0 ? null : head.id;
-    }
-    const canonical = checkShape(body, false);
-    const id = spanIdBytes(canonical);
-    const span: Span = { ...body, id: id.toString('hex'), sig: signer.sign(id).toString('hex') };
-    this.repo.insert(spanRow(span, canonical, null));
-    if (body.seq !== null) heads.set(body.tenant, { seq: body.seq, id: span.id });
+    };
+    // async appends in this process take turns: interleaved they would only conflict with each other
+    const turn = this.appendTurn.then(run);
+    this.appendTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  /** Stores one signed chunk if the chains it extends are still where it was built; null otherwise. */
+  private storeChunk(chunk: readonly Built[], sigs: readonly Buffer[], author: string): Span[] | null {
+    const spans = this.repo.db.transaction(() => {
+      const checked = new Set<string>();
+      for (const b of chunk) {
+        if (b.span.seq === null || checked.has(b.span.tenant)) continue;
+        checked.add(b.span.tenant);
+        const head = this.headOf(author, b.span.tenant);
+        if ((head?.seq ?? 0) !== b.span.seq - 1 || (head?.id ?? null) !== b.span.prev) return null;
+      }
+      return chunk.map((b, i) => this.insertLocal(b, sigs[i]));
+    }).immediate();
+    if (spans) this.emit(spans, null);
+    return spans;
+  }
+
+  private headOf(author: string, tenant: string): { seq: number; id: string } | undefined {
+    const stored = this.repo.head(author, tenant);
+    return stored ? { seq: stored.seq, id: stored.id.toString('hex') } : undefined;
+  }
+
+  private insertLocal(b: Built, sig: Buffer): Span {
+    const span = { ...b.span, sig: sig.toString('hex') } as Span;
+    // a chained span is new by construction (its seq is free); an unchained one may repeat an identical one
+    if (span.seq !== null || !this.repo.has(b.id)) this.repo.insert(spanRow(span, b.body, null));
     return span;
   }
 
@@ -103,8 +141,12 @@ export class Timeline {
     }), from);
   }
 
-  /** `ingest` for big batches: signatures are checked by the verifier (worker threads) off the main thread. */
-  async ingestAsync(values: readonly unknown[], from: string | null, verifier: SignatureVerifier): Promise<IngestResult[]> {
+  /**
+   * `ingest` for big batches: signatures are checked in the crypto pool's worker threads. Several calls may be
+   * in flight: each is checked as soon as it arrives and stored in call order, so a caller can have batch k
+   * stored while batch k+1 is being verified.
+   */
+  async ingestAsync(values: readonly unknown[], from: string | null = null): Promise<IngestResult[]> {
     const checked = values.map((value): CheckedSpan | LoglineError => {
       try {
         return checkSignedSpan(value);
@@ -114,9 +156,14 @@ export class Timeline {
       }
     });
     const good = checked.filter((c): c is CheckedSpan => !(c instanceof LoglineError));
-    const ok = await verifier.verify(good.map((c) => ({ did: c.span.author, msg: c.id, sig: c.sig })));
-    const badSig = new Set(good.filter((_, i) => !ok[i]));
-    return this.storeChecked(checked.map((c) => (c instanceof LoglineError ? c : badSig.has(c) ? badSignature(c.span) : c)), from);
+    const verified = this.crypto().verify(good.map((c) => ({ did: c.span.author, msg: c.id, sig: c.sig })));
+    const turn = this.storeTurn.then(async () => {
+      const ok = await verified;
+      const badSig = new Set(good.filter((_, i) => !ok[i]));
+      return this.storeChecked(checked.map((c) => (c instanceof LoglineError ? c : badSig.has(c) ? badSignature(c.span) : c)), from);
+    });
+    this.storeTurn = turn.catch(() => {});
+    return turn;
   }
 
   /** Stores spans whose shape, id and signature were checked, applying the chain rules in order. */
@@ -160,26 +207,6 @@ export class Timeline {
   private emit(spans: readonly Span[], from: string | null): void {
     for (const listener of this.listeners) listener(spans, from);
   }
-}
-
-function bodyFromDraft(draft: SpanDraft & { tenant: string }, author: string): SpanBody {
-  const body: SpanBody = {
-    v: 1,
-    author,
-    tenant: draft.tenant,
-    seq: null,
-    prev: null,
-    ts: draft.ts ?? new Date().toISOString(),
-    title: draft.title,
-    status: draft.status ?? 'executed',
-    kind: draft.kind ?? 'user',
-    visibility: draft.visibility ?? 'organization',
-  };
-  for (const [key, value] of Object.entries(draft)) {
-    if (value === undefined || key in body) continue;
-    (body as unknown as Record<string, unknown>)[key] = key === 'tags' || key === 'related' ? sortedUnique(value as string[]) : value;
-  }
-  return body;
 }
 
 function short(did: string): string {

@@ -1,8 +1,8 @@
 import type { VerifyFinding, VerifyReport } from '../api/types.js';
 import { verifyByDid } from '../identity/ed25519.js';
-import { inlineVerifier, type SignatureVerifier } from '../identity/verify-pool.js';
+import { inlineCrypto, type CryptoPool } from '../identity/crypto-pool.js';
 import type { SpanRow, SpansRepo } from '../store/spans-repo.js';
-import { SPAN_SELECT, SPAN_SELECT_AIX } from '../store/spans-repo.js';
+import { id8, SPAN_SELECT, SPAN_SELECT_AIX } from '../store/spans-repo.js';
 import { spanIdBytes } from './canonical.js';
 
 /** Findings are capped so that a badly damaged store still gives a readable report. */
@@ -14,7 +14,7 @@ export interface VerifyScope {
   /** Verify only these ids (chain links are checked against the store). */
   ids?: Buffer[];
   onProgress?: (done: number, total: number) => void;
-  verifier?: SignatureVerifier;
+  crypto?: CryptoPool;
 }
 
 type Chained = { author: number; tenant: string; seq: number };
@@ -23,10 +23,10 @@ type PagedRow = SpanRow & { aix: number };
 /**
  * Re-verifies stored spans from their canonical bodies: id, signature, that the indexed columns agree with the
  * signed body, and every chain link; lists fork evidence. Pages through the chain index, so memory stays flat,
- * and checks the signatures of one page in the verifier while the next page is hashed.
+ * and checks the signatures of one page in the crypto pool while the next page is hashed.
  */
 export async function verifyStored(repo: SpansRepo, scope: VerifyScope = {}): Promise<VerifyReport> {
-  const verifier = scope.verifier ?? inlineVerifier;
+  const crypto = scope.crypto ?? inlineCrypto;
   const findings: VerifyFinding[] = [];
   const add = (f: VerifyFinding) => { if (findings.length < MAX_FINDINGS) findings.push(f); };
   const t = scope.tenant === undefined ? '' : ' AND s.tenant = ?';
@@ -63,7 +63,7 @@ export async function verifyStored(repo: SpansRepo, scope: VerifyScope = {}): Pr
       if (row.seq !== null) last = { author: row.aix, tenant: row.tenant, seq: row.seq, id: row.id };
     }
     const previous = inFlight;
-    const sigs = verifier.verify(sigChecks.map(({ row }) => ({ did: row.author, msg: row.id, sig: row.sig })));
+    const sigs = crypto.verify(sigChecks.map(({ row }) => ({ did: row.author, msg: row.id, sig: row.sig })));
     inFlight = (async () => {
       await previous;
       const ok = await sigs;
@@ -77,8 +77,8 @@ export async function verifyStored(repo: SpansRepo, scope: VerifyScope = {}): Pr
   };
 
   if (scope.ids !== undefined) {
-    const byId = repo.db.prepare(`${SPAN_SELECT_AIX} WHERE s.id = ?`);
-    checkPage(scope.ids.map((id) => byId.get(id) as PagedRow | undefined).filter((r): r is PagedRow => r !== undefined));
+    const byId = repo.db.prepare(`${SPAN_SELECT_AIX} WHERE s.id8 = ? AND s.id = ?`);
+    checkPage(scope.ids.map((id) => byId.get(id8(id), id) as PagedRow | undefined).filter((r): r is PagedRow => r !== undefined));
   } else {
     let cursor: Chained = { author: -1, tenant: '', seq: 0 };
     for (;;) {

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { ImportReport } from '../../api/types.js';
 import type { IngestItem, LoglineClient } from '../../client/types.js';
@@ -7,6 +6,8 @@ import { LoglineError } from '../../errors/errors.js';
 import { contextOf } from '../context.js';
 
 const BATCH = 1000;
+/** Batches in flight: one is stored while the next is verified (the node stores them in order). */
+const IN_FLIGHT = 2;
 
 export default function register(program: Command): void {
   program
@@ -50,6 +51,8 @@ export async function importLines(client: LoglineClient, file: string, onProgres
     const results = await client.ingest(items.map((i) => i.span));
     results.forEach((r, i) => count(report, r, items[i], final ? null : deferred));
   };
+  const inflight: Promise<void>[] = [];
+  const { createInterface } = await import('node:readline');
   const reading = (async () => {
     for await (const text of createInterface({ input, crlfDelay: Infinity })) {
       const line = ++report.lines;
@@ -63,12 +66,14 @@ export async function importLines(client: LoglineClient, file: string, onProgres
       }
       batch.push({ line, span });
       if (batch.length >= BATCH) {
-        await flush(batch, false);
+        inflight.push(flush(batch, false));
         batch = [];
+        if (inflight.length >= IN_FLIGHT) await inflight.shift();
         onProgress(line);
       }
     }
-    await flush(batch, false);
+    inflight.push(flush(batch, false));
+    await Promise.all(inflight);
   })();
   await Promise.race([reading, failed]);
   // retry spans that arrived before their predecessors, until a pass stores nothing new

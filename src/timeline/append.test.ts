@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cryptoPool } from '../identity/crypto-pool.js';
+import { signerFromSeed } from '../identity/ed25519.js';
+import { openDb } from '../store/db.js';
+import { SpansRepo } from '../store/spans-repo.js';
+import { tempDir } from '../testing/cli.js';
+import { Timeline } from './timeline.js';
+import { verifyStored } from './verify.js';
+
+describe('bulk append through the crypto pool', () => {
+  const t = tempDir();
+  const pool = cryptoPool(2);
+  afterAll(async () => { await pool.close(); t.cleanup(); });
+  const signer = signerFromSeed(Buffer.alloc(32, 7));
+  const file = join(t.dir, 'bulk.db');
+  const timeline = new Timeline(new SpansRepo(openDb(file)), () => pool);
+
+  it('signs in workers, chains across chunks and tenants, and stores in order', async () => {
+    const drafts = Array.from({ length: 12000 }, (_, i) => ({ tenant: i % 3 ? 'acme' : 'other', title: `bulk ${i}`, tags: ['b', 'a'] }));
+    const committed: number[] = [];
+    const off = timeline.onCommit((spans) => committed.push(spans.length));
+    const spans = await timeline.appendAsync(drafts, signer);
+    off();
+    expect(spans.map((s) => s.title)).toEqual(drafts.map((d) => d.title));
+    expect(spans.filter((s) => s.tenant === 'acme').map((s) => s.seq)).toEqual(Array.from({ length: 8000 }, (_, i) => i + 1));
+    expect(committed).toEqual([5000, 5000, 2000]);
+    const report = await verifyStored(timeline.repo, { crypto: pool });
+    expect(report).toMatchObject({ ok: true, checked: 12000 });
+  });
+
+  it('rebuilds on top of a head moved by another writer between chunks', async () => {
+    const other = new Timeline(new SpansRepo(openDb(file)));
+    let interfered = false;
+    const off = timeline.onCommit(() => {
+      if (interfered) return;
+      interfered = true;
+      other.append([{ tenant: 'acme', title: 'sneaked in' }], signer); // same author, other connection
+    });
+    const spans = await timeline.appendAsync(Array.from({ length: 6000 }, (_, i) => ({ tenant: 'acme', title: `second ${i}` })), signer);
+    off();
+    expect(spans).toHaveLength(6000);
+    const seqs = spans.map((s) => s.seq!);
+    expect(seqs.slice(0, 5000)).toEqual(Array.from({ length: 5000 }, (_, i) => 8001 + i));
+    expect(seqs[5000]).toBe(13002); // 13001 is the span that sneaked in
+    expect((await verifyStored(timeline.repo, { crypto: pool })).ok).toBe(true);
+  });
+
+  it('stores nothing when any draft is invalid, and lists every bad line', async () => {
+    const before = timeline.repo.count();
+    const drafts = Array.from({ length: 200 }, (_, i) => ({ tenant: 'acme', title: i === 5 || i === 150 ? 'two\nlines' : `ok ${i}` }));
+    await expect(timeline.appendAsync(drafts, signer)).rejects.toMatchObject({ code: 'BATCH_REJECTED', details: { lines: [{ line: 6, code: 'SPAN_BAD_TITLE' }, { line: 151, code: 'SPAN_BAD_TITLE' }] } });
+    expect(timeline.repo.count()).toBe(before);
+  });
+
+  it('workers sign byte-identically to the main thread', async () => {
+    const msgs = Array.from({ length: 100 }, (_, i) => Buffer.alloc(32, i));
+    const sigs = await pool.sign(signer, msgs);
+    expect(sigs.map((s) => s.toString('hex'))).toEqual(msgs.map((m) => signer.sign(m).toString('hex')));
+  });
+});
