@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -108,6 +108,7 @@ describe('daemon lifecycle', () => {
     const second = h.run(['node', 'start', '--foreground']);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('DAEMON_RUNNING');
+    expect(statSync(join(h.home, 'run', 'node.sock')).mode & 0o777).toBe(0o600);
     const status = JSON.parse(h.run(['node', 'status', '--json']).stdout);
     expect(status).toMatchObject({ state: 'ready', pid: child.pid, version: expect.any(String), api: { socket: join(h.home, 'run', 'node.sock') } });
     child.kill('SIGTERM');
