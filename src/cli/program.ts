@@ -5,8 +5,26 @@ import { COMMANDS } from './commands/index.js';
 import { active } from './context.js';
 import { Output } from './output.js';
 
-/** Builds the whole command tree: global flags, then one sorted list of command modules. */
-export function buildProgram(): Command {
+/** Global options that take a value (their value is not a command name). */
+const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--tenant', '--passphrase-file']);
+
+/**
+ * The command an argv runs, when it can be told without commander: then only that command is registered,
+ * which saves building the whole tree on every start. Help, versions and unknown words get the whole tree.
+ */
+export function invokedCommand(argv: readonly string[]): string | undefined {
+  if (argv.some((a) => a === '-h' || a === '--help' || a === 'help')) return undefined;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (GLOBAL_VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) return Object.hasOwn(COMMANDS, a) ? a : undefined;
+    else if (a === '--') return undefined;
+  }
+  return undefined;
+}
+
+/** Builds the command tree: global flags, then the command modules (all, or only `only`). */
+export function buildProgram(only?: string): Command {
   const program = new Command('logline')
     .description('A verifiable, append-only timeline of signed spans: log, query, verify and replicate')
     .version(VERSION, '-V, --version', 'print the version')
@@ -18,7 +36,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--passphrase-file <file>', 'read the key passphrase from a file (or env LOGLINE_PASSPHRASE)'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  for (const [name, register] of Object.entries(COMMANDS)) if (only === undefined || name === only) register(program);
   for (const cmd of program.commands) inheritSettings(cmd);
   return program;
 }
@@ -31,7 +49,7 @@ function inheritSettings(cmd: Command): void {
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 error, 2 usage, 3 daemon unreachable. */
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(invokedCommand(argv));
   let code: number = EXIT.OK;
   try {
     await program.parseAsync(argv);

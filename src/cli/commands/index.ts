@@ -14,7 +14,7 @@ import token from './token.js';
 import verify from './verify.js';
 import version from './version.js';
 
-/** Every command, sorted by name: one file per noun. */
-export const COMMANDS: readonly ((program: Command) => void)[] = [
-  exportCmd, id, importCmd, init, log, node, paths, run, search, span, timeline, token, verify, version,
-];
+/** Every command by name, sorted: one file per noun. */
+export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
+  export: exportCmd, id, import: importCmd, init, log, node, paths, run, search, span, timeline, token, verify, version,
+};

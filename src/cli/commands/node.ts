@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -119,6 +118,7 @@ async function startDetached(ctx: Context, flags: StartFlags): Promise<void> {
   if (running !== null) throw new LoglineError('DAEMON_RUNNING', `the daemon already runs (pid ${running})`, { hint: '`logline node status`, or `logline node restart`' });
   mkdirSync(dirname(home.paths.log), { recursive: true, mode: 0o700 });
   const logFd = openSync(home.paths.log, 'a', 0o600);
+  const { spawn } = await import('node:child_process');
   const args = [process.argv[1], ...(home.paths.home ? ['--home', home.paths.home] : []),
     ...(ctx.globals.passphraseFile ? ['--passphrase-file', ctx.globals.passphraseFile] : []),
     'node', 'start', '--foreground', ...(flags.http ? ['--http', flags.http] : [])];

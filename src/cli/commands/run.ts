@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { LoglineError } from '../../errors/errors.js';
@@ -43,8 +42,9 @@ Example:
 }
 
 /** Runs the command with inherited stdio; terminal signals reach it directly, SIGTERM is forwarded. */
-function runChild(argv: string[]): Promise<RunResult> {
+async function runChild(argv: string[]): Promise<RunResult> {
   if (argv.length === 0) throw LoglineError.usage('NO_COMMAND', 'no command to run', 'logline run -- CMD ARGS…');
+  const { spawn } = await import('node:child_process');
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   return new Promise((resolve) => {
