@@ -19,8 +19,8 @@ export interface RouteDef {
   method: 'GET' | 'POST' | 'DELETE';
   /** Path with `:param` segments. */
   path: string;
-  /** Scope a token needs: `read` or `write` (the unix socket has both). */
-  scope: 'read' | 'write' | 'none';
+  /** Scope a token needs: `read` or `write`; `admin` routes are for the unix socket (the node's owner) only. */
+  scope: 'read' | 'write' | 'admin' | 'none';
 }
 
 export const ROUTES = {
@@ -34,6 +34,8 @@ export const ROUTES = {
   export: { name: 'export', method: 'GET', path: `${API_PREFIX}/export`, scope: 'read' },
   verify: { name: 'verify', method: 'POST', path: `${API_PREFIX}/verify`, scope: 'read' },
   events: { name: 'events', method: 'GET', path: `${API_PREFIX}/events`, scope: 'read' },
+  peers: { name: 'peers', method: 'GET', path: `${API_PREFIX}/peers`, scope: 'admin' },
+  sync: { name: 'sync', method: 'POST', path: `${API_PREFIX}/sync`, scope: 'admin' },
 } as const satisfies Record<string, RouteDef>;
 
 /** One event on the live stream. */

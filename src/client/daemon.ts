@@ -3,6 +3,7 @@ import { HEADER_VERSION, NDJSON, ROUTES, type ApiEvent } from '../api/routes.js'
 import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
 import { EXIT, LoglineError, type LoglineErrorJSON } from '../errors/errors.js';
 import type { Span } from '../timeline/span.js';
+import type { PeerInfo } from '../federation/peer-info.js';
 import { lines, readAll, type Transport, type TransportResponse } from './transport.js';
 import type { IngestItem, LoglineClient, NodeStatus } from './types.js';
 
@@ -62,6 +63,12 @@ export function daemonClient(transport: Transport, init: DaemonClientInit = {}):
     },
     async status(): Promise<NodeStatus> {
       return call<NodeStatus>('GET', ROUTES.status.path);
+    },
+    async peers(): Promise<PeerInfo[]> {
+      return (await call<{ peers: PeerInfo[] }>('GET', ROUTES.peers.path)).peers;
+    },
+    async sync(): Promise<PeerInfo[]> {
+      return (await call<{ peers: PeerInfo[] }>('POST', ROUTES.sync.path, {})).peers;
     },
     async health() {
       const res = await transport.request('GET', ROUTES.healthz.path);

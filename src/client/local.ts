@@ -1,5 +1,8 @@
 import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
 import type { Home } from '../node/home.js';
+import { EXIT, LoglineError } from '../errors/errors.js';
+import { emptyStats, type PeerInfo } from '../federation/peer-info.js';
+import { loadTrust } from '../federation/trust.js';
 import { openDb } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
 import { findSpanRow, iterateRows, queryTimeline, rowSpan } from '../timeline/query.js';
@@ -56,6 +59,18 @@ export function localClient(home: Home): LoglineClient {
     async status(): Promise<NodeStatus> {
       const tenants = home.db.prepare('SELECT tenant, count(*) AS spans FROM spans GROUP BY tenant ORDER BY tenant').all() as NodeStatus['tenants'];
       return { version: VERSION, spans: tenants.reduce((n, t) => n + t.spans, 0), tenants, home: home.paths.home ?? home.paths.data };
+    },
+
+    async peers(): Promise<PeerInfo[]> {
+      // without the daemon nothing is connected: the trust table alone
+      const local = new Set(home.keystore.list().map((i) => i.did));
+      return [...loadTrust(home.repo, local).values()].sort((a, b) => (a.peer < b.peer ? -1 : 1)).map((t) => ({
+        peer: t.peer, did: t.did, addrs: t.addrs, tenants: Object.fromEntries(t.tenants), connected: false, shared: [], stats: emptyStats(),
+      }));
+    },
+
+    async sync(): Promise<PeerInfo[]> {
+      throw new LoglineError('DAEMON_NOT_RUNNING', 'syncing needs the node daemon', { hint: '`logline node start`', exitCode: EXIT.DAEMON_UNREACHABLE });
     },
 
     async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AppendRequest, ImportReport, Page, QueryFilters, VerifyReport } from '../api/types.js';
 import type { Span } from '../timeline/span.js';
+import type { PeerInfo } from '../federation/peer-info.js';
 
 /** The outcome of one span handed to `ingest`, in request order. */
 export type IngestItem =
@@ -27,6 +28,10 @@ export interface LoglineClient {
   exportLines(filters: QueryFilters): AsyncIterable<string>;
   verify(scope: { tenant?: string; ids?: string[] }, onProgress?: (done: number, total: number) => void): Promise<VerifyReport>;
   status(): Promise<NodeStatus>;
+  /** Peers this node trusts or talks to (connection and counters only through the daemon). */
+  peers(): Promise<PeerInfo[]>;
+  /** Runs a sync round with every peer now (needs the daemon); returns the peers afterwards. */
+  sync(): Promise<PeerInfo[]>;
   close(): Promise<void>;
 }
 

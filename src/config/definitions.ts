@@ -41,6 +41,13 @@ export const CONFIG: readonly ConfigDefinition[] = [
     description: 'host:port of the daemon\'s token-authenticated HTTP listener (off when unset)',
   },
   {
+    name: 'listen',
+    type: 'string',
+    default: '/ip4/0.0.0.0/tcp/4141',
+    env: 'LOGLINE_LISTEN',
+    description: 'libp2p listen multiaddrs of the daemon, comma-separated ("off": no peer-to-peer)',
+  },
+  {
     name: 'token_rate',
     type: 'number',
     default: 100,

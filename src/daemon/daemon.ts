@@ -17,6 +17,8 @@ export interface DaemonInit {
   /** Requests per second per token on the TCP listener (bursts of twice that). */
   tokenRate?: number;
   tokenBodyLimit?: number;
+  /** libp2p listen multiaddrs; empty: no peer-to-peer. */
+  listen?: string[];
   log?: (line: string) => void;
 }
 
@@ -72,6 +74,12 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
       const addr = tcp.address();
       node.httpAddress = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : null;
       log(`http listening on ${node.httpAddress}`);
+    }
+    if (init.listen && init.listen.length > 0) {
+      const { Federation } = await import('../federation/federation.js');
+      const federation = new Federation({ home, listen: init.listen, app: node.version, log });
+      await federation.start();
+      node.federation = federation;
     }
     log(`ready: pid ${process.pid}, ${node.did}`);
     return { node, stop };

@@ -108,6 +108,14 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
   });
 
   router.register(ROUTES.events, (ctx) => streamEvents(ctx, node));
+
+  router.register(ROUTES.peers, async ({ res }) => sendJson(res, 200, { peers: await node.peers() }));
+
+  router.register(ROUTES.sync, async ({ res }) => {
+    if (!node.federation) throw new LoglineError('P2P_OFF', 'this daemon does not listen for peers', { hint: 'start it with --listen, or set listen in the config' });
+    await node.federation.syncRound();
+    sendJson(res, 200, { peers: await node.peers() });
+  });
 }
 
 function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode): void {

@@ -6,6 +6,8 @@ import { VERSION } from '../version.js';
 import { EventHub } from './events.js';
 import { Metrics } from './metrics.js';
 import type { Auth } from './router.js';
+import type { Federation } from '../federation/federation.js';
+import type { PeerInfo } from '../federation/peer-info.js';
 import { MAX_BODY_BYTES } from '../api/routes.js';
 
 export type NodeState = 'starting' | 'ready' | 'stopping';
@@ -16,6 +18,9 @@ export interface DaemonStatus extends NodeStatus {
   uptimeSeconds: number;
   identity: { handle: string; did: string; peerId: string };
   api: { socket: string; http: string | null };
+  /** The libp2p peer id (the node key's second encoding) and full listen multiaddrs; empty when p2p is off. */
+  peerId: string;
+  addresses: string[];
 }
 
 export interface DaemonNodeInit {
@@ -34,6 +39,8 @@ export class DaemonNode {
   readonly startedAt = Date.now();
   readonly version = VERSION;
   httpAddress: string | null = null;
+  /** The libp2p side, when the daemon listens for peers (loaded lazily: it costs ~600 ms to import). */
+  federation: Federation | undefined;
   private readonly socket: string;
   private readonly tokenBodyLimit: number;
   private hubInstance: EventHub | undefined;
@@ -86,11 +93,19 @@ export class DaemonNode {
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       identity: { handle: id.handle, did: id.did, peerId: id.peerId },
       api: { socket: this.socket, http: this.httpAddress },
+      peerId: this.federation?.peerId ?? '',
+      addresses: this.federation?.addresses() ?? [],
     };
+  }
+
+  /** Peers with live connection state and counters (the trust table alone when p2p is off). */
+  async peers(): Promise<PeerInfo[]> {
+    return this.federation ? this.federation.peers() : this.client.peers();
   }
 
   async close(): Promise<void> {
     this.state = 'stopping';
+    await this.federation?.stop();
     this.hubInstance?.stop();
     await this.client.close();
   }

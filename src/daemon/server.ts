@@ -35,6 +35,9 @@ async function handle(init: ServerInit, req: IncomingMessage, res: ServerRespons
     routeName = route.def.name;
     if (init.tokens && route.def.scope !== 'none') {
       auth = authenticate(init.tokens, req);
+      if (route.def.scope === 'admin' && auth.kind === 'token') {
+        throw new LoglineError('FORBIDDEN', 'this route is for the node\'s owner, over the unix socket', { hint: 'run the command on the node itself' });
+      }
       if (route.def.scope === 'write' && auth.kind === 'token' && auth.role !== 'writer') {
         throw new LoglineError('FORBIDDEN', 'this token may only read', { hint: 'create a writer token' });
       }

@@ -6,9 +6,11 @@ import init from './init.js';
 import log from './log.js';
 import node from './node.js';
 import paths from './paths.js';
+import peer from './peer.js';
 import run from './run.js';
 import search from './search.js';
 import span from './span.js';
+import sync from './sync.js';
 import timeline from './timeline.js';
 import token from './token.js';
 import verify from './verify.js';
@@ -16,5 +18,5 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  export: exportCmd, id, import: importCmd, init, log, node, paths, run, search, span, timeline, token, verify, version,
+  export: exportCmd, id, import: importCmd, init, log, node, paths, peer, run, search, span, sync, timeline, token, verify, version,
 };

@@ -7,11 +7,12 @@ import { EXIT, LoglineError } from '../../errors/errors.js';
 import type { Home } from '../../node/home.js';
 import type { Context } from '../context.js';
 import { contextOf } from '../context.js';
+import { collect } from '../parse.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 15_000;
 
-interface StartFlags { foreground?: boolean; http?: string }
+interface StartFlags { foreground?: boolean; http?: string; listen?: string[] }
 
 export default function register(program: Command): void {
   const node = program.command('node').description('the long-lived node daemon: local API, live events, metrics');
@@ -20,6 +21,7 @@ export default function register(program: Command): void {
     .description('start the daemon (detached, logging under the state dir), or in the foreground')
     .option('--foreground', 'run in this process until SIGTERM or SIGINT')
     .option('--http <host:port>', 'also listen on TCP with bearer tokens (config key http)')
+    .option('--listen <multiaddr>', 'libp2p listen address, repeatable (config key listen; default /ip4/0.0.0.0/tcp/4141)', collect)
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       if (flags.foreground) return runForeground(ctx, flags);
@@ -38,6 +40,7 @@ export default function register(program: Command): void {
   node.command('restart')
     .description('stop the daemon if it runs, then start it detached')
     .option('--http <host:port>', 'also listen on TCP with bearer tokens')
+    .option('--listen <multiaddr>', 'libp2p listen address, repeatable', collect)
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       await stopDaemon(ctx.home());
@@ -56,7 +59,7 @@ export default function register(program: Command): void {
         process.exitCode = EXIT.DAEMON_UNREACHABLE;
         return;
       }
-      const s = (await client.status()) as unknown as Record<string, unknown> & { tenants: { tenant: string; spans: number }[]; api: { socket: string; http: string | null }; identity: { did: string; peerId: string } };
+      const s = (await client.status()) as unknown as Record<string, unknown> & { tenants: { tenant: string; spans: number }[]; api: { socket: string; http: string | null }; identity: { did: string; peerId: string }; addresses: string[] };
       await client.close();
       if (ctx.out.json) return ctx.out.data(s);
       ctx.out.line(`state     ${s.state} (pid ${s.pid}, up ${formatUptime(s.uptimeSeconds as number)})`);
@@ -67,6 +70,8 @@ export default function register(program: Command): void {
       ctx.out.line(`tenants   ${s.tenants.map((t) => `${t.tenant} (${t.spans})`).join(', ') || 'none'}`);
       ctx.out.line(`socket    ${s.api.socket}`);
       if (s.api.http) ctx.out.line(`http      ${s.api.http}`);
+      for (const a of s.addresses) ctx.out.line(`p2p       ${a}`);
+      if (s.addresses.length === 0) ctx.out.line('p2p       off');
     });
 
   node.command('install-service')
@@ -96,8 +101,10 @@ async function runForeground(ctx: Context, flags: StartFlags): Promise<void> {
   const { startDaemon } = await import('../../daemon/daemon.js');
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const http = flags.http ?? (home.config.get('http') as string | null) ?? undefined;
+  const configured = String(home.config.get('listen') ?? '');
+  const listen = flags.listen ?? (configured === 'off' ? [] : configured.split(',').map((a) => a.trim()).filter(Boolean));
   const daemon = await startDaemon({
-    home, http, log,
+    home, http, log, listen,
     tokenRate: home.config.get('token_rate') as number,
     tokenBodyLimit: home.config.get('token_body_limit') as number,
   });
@@ -121,7 +128,7 @@ async function startDetached(ctx: Context, flags: StartFlags): Promise<void> {
   const { spawn } = await import('node:child_process');
   const args = [process.argv[1], ...(home.paths.home ? ['--home', home.paths.home] : []),
     ...(ctx.globals.passphraseFile ? ['--passphrase-file', ctx.globals.passphraseFile] : []),
-    'node', 'start', '--foreground', ...(flags.http ? ['--http', flags.http] : [])];
+    'node', 'start', '--foreground', ...(flags.http ? ['--http', flags.http] : []), ...(flags.listen ?? []).flatMap((a) => ['--listen', a])];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd], env: process.env });
   closeSync(logFd);
   let exited: number | null = null;

@@ -1,0 +1,210 @@
+import './polyfill.js';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { tcp } from '@libp2p/tcp';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@libp2p/yamux';
+import { identify } from '@libp2p/identify';
+import { ping } from '@libp2p/ping';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { lpStream } from '@libp2p/utils';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { Stream } from '@libp2p/interface';
+import type { Home } from '../node/home.js';
+import type { Span } from '../timeline/span.js';
+import { MAX_FRAME, PROTOCOL } from './protocols/sync/frames.js';
+import { emptyStats, type PeerInfo, type PeerStats } from './peer-info.js';
+import { SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/session.js';
+import { loadTrust, type PeerTrust } from './trust.js';
+
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4141'];
+const DIAL_EVERY_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+export interface FederationInit {
+  home: Home;
+  listen: string[];
+  app: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * The node's libp2p side: a TCP + noise + yamux node whose key is the node identity's ed25519 key, the sync
+ * protocol with every trusted peer, dialing with backoff, and live push of every commit (local or relayed).
+ */
+export class Federation {
+  private readonly init: FederationInit;
+  private node: Libp2p | undefined;
+  private trustTable = new Map<string, PeerTrust>();
+  private readonly sessions = new Map<string, SyncSession>();
+  private readonly stats = new Map<string, PeerStats>();
+  private readonly backoff = new Map<string, { next: number; delay: number }>();
+  private dialing = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly host: SyncHost;
+
+  constructor(init: FederationInit) {
+    this.init = init;
+    const home = init.home;
+    this.host = {
+      app: init.app,
+      did: home.keystore.get(nodeHandle(home)).did,
+      repo: home.repo,
+      trust: (peer) => this.trustTable.get(peer)?.tenants ?? new Map(),
+      ingest: (items, from) => home.timeline.ingestAsync(items, from),
+    };
+  }
+
+  get peerId(): string {
+    return this.node?.peerId.toString() ?? '';
+  }
+
+  /** Full multiaddrs, each ending in /p2p/<peer id>. */
+  addresses(): string[] {
+    return this.node?.getMultiaddrs().map((m) => m.toString()) ?? [];
+  }
+
+  async start(): Promise<void> {
+    const { home } = this.init;
+    const signer = home.signer(nodeHandle(home));
+    this.reloadTrust();
+    this.node = await createLibp2p({
+      privateKey: await generateKeyPairFromSeed('Ed25519', signer.seed),
+      addresses: { listen: this.init.listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: { identify: identify(), ping: ping() },
+    });
+    await this.node.handle(PROTOCOL, (stream, connection) => this.inbound(stream, connection.remotePeer.toString()));
+    this.unsubscribe = home.timeline.onCommit((spans, from) => this.committed(spans, from));
+    this.timer = setInterval(() => void this.dialTrusted(), DIAL_EVERY_MS);
+    this.timer.unref();
+    void this.dialTrusted();
+    this.init.log?.(`p2p listening on ${this.addresses().join(', ')}`);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    this.sessions.clear();
+    await this.node?.stop();
+    this.node = undefined;
+  }
+
+  /** Every peer this node trusts or talks to, with its counters. */
+  peers(): PeerInfo[] {
+    const ids = new Set([...this.trustTable.keys(), ...this.sessions.keys()]);
+    return [...ids].sort().map((peer) => {
+      const t = this.trustTable.get(peer);
+      const s = this.sessions.get(peer);
+      return {
+        peer, did: t?.did ?? '', addrs: t?.addrs ?? [], tenants: Object.fromEntries(t?.tenants ?? []),
+        connected: s?.open ?? false, shared: [...(s?.shared ?? [])].sort(), stats: this.statsOf(peer),
+      };
+    });
+  }
+
+  /**
+   * Dials trusted peers that are not connected (at once, no backoff), then runs a round with every connected
+   * peer and waits for them to finish, at most `timeoutMs`.
+   */
+  async syncRound(timeoutMs = 30_000): Promise<void> {
+    this.backoff.clear();
+    await this.dialTrusted();
+    const deadline = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
+    await Promise.race([Promise.all([...this.sessions.values()].map((s) => s.round())), deadline]);
+  }
+
+  private statsOf(peer: string): PeerStats {
+    let s = this.stats.get(peer);
+    if (!s) {
+      s = emptyStats();
+      this.stats.set(peer, s);
+    }
+    return s;
+  }
+
+  private reloadTrust(): void {
+    const local = new Set(this.init.home.keystore.list().map((i) => i.did));
+    const before = this.trustTable;
+    this.trustTable = loadTrust(this.init.home.repo, local);
+    // a session whose trusted tenants changed starts over with a new hello (or ends, when none are left)
+    for (const [peer, session] of this.sessions) {
+      const was = [...(before.get(peer)?.tenants ?? [])].sort().join();
+      const now = [...(this.trustTable.get(peer)?.tenants ?? [])].sort().join();
+      if (was !== now) void session.close();
+    }
+  }
+
+  private committed(spans: readonly Span[], from: string | null): void {
+    if (spans.some((s) => s.kind === 'system' && s.title.startsWith('peer.'))) this.reloadTrust();
+    for (const session of this.sessions.values()) session.push(spans, from);
+  }
+
+  private inbound(stream: Stream, peer: string): void {
+    if ((this.trustTable.get(peer)?.tenants.size ?? 0) === 0 || this.sessions.get(peer)?.open) {
+      if ((this.trustTable.get(peer)?.tenants.size ?? 0) === 0) this.statsOf(peer).rejected.NOT_TRUSTED = (this.statsOf(peer).rejected.NOT_TRUSTED ?? 0) + 1;
+      stream.abort(new Error('not trusted, or already in session'));
+      return;
+    }
+    this.runSession(stream, peer);
+  }
+
+  /** Dials every trusted peer with an address and no session (respecting backoff); resolves when all tried. */
+  private dialTrusted(): Promise<void[]> {
+    const dials: Promise<void>[] = [];
+    if (!this.node) return Promise.all(dials);
+    const now = Date.now();
+    for (const [peer, t] of this.trustTable) {
+      if (t.tenants.size === 0 || t.addrs.length === 0 || this.sessions.get(peer)?.open || this.dialing.has(peer)) continue;
+      const b = this.backoff.get(peer);
+      if (b && now < b.next) continue;
+      this.dialing.add(peer);
+      dials.push(this.dial(peer, t.addrs).finally(() => this.dialing.delete(peer)));
+    }
+    return Promise.all(dials);
+  }
+
+  private async dial(peer: string, addrs: string[]): Promise<void> {
+    for (const addr of addrs) {
+      try {
+        const stream = await this.node!.dialProtocol(multiaddr(addr), PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+        this.backoff.delete(peer);
+        if (this.sessions.get(peer)?.open) {
+          stream.abort(new Error('already in session'));
+          return;
+        }
+        this.runSession(stream, peer);
+        return;
+      } catch {
+        // try the next address
+      }
+    }
+    const delay = Math.min(MAX_BACKOFF_MS, (this.backoff.get(peer)?.delay ?? 500) * 2);
+    this.backoff.set(peer, { next: Date.now() + delay, delay });
+  }
+
+  private runSession(stream: Stream, peer: string): void {
+    const session = new SyncSession(this.host, channelOf(stream), peer, this.statsOf(peer));
+    this.sessions.set(peer, session);
+    void session.run().finally(() => {
+      if (this.sessions.get(peer) === session) this.sessions.delete(peer);
+    });
+  }
+}
+
+function channelOf(stream: Stream): FrameChannel {
+  const lp = lpStream(stream, { maxDataLength: MAX_FRAME });
+  return {
+    read: async () => (await lp.read()).subarray(),
+    write: (bytes) => lp.write(bytes),
+    close: async () => { await stream.close().catch(() => stream.abort(new Error('closed'))); },
+  };
+}
+
+/** The handle of the node key (the identity created by `init`), whose key is also the libp2p identity. */
+export function nodeHandle(home: Home): string {
+  return home.keystore.list().find((i) => i.node)?.handle ?? home.defaultIdentity();
+}
