@@ -4,6 +4,8 @@ import type { TrustLevel } from './trust.js';
 export interface PeerStats {
   sent: number;
   received: number;
+  /** Spans the peer held that this node lacked, at the last frontier exchange (the lag), per tenant. */
+  need: Record<string, number>;
   rejected: Record<string, number>;
   forks: number;
   lastSync: string | null;
@@ -21,5 +23,5 @@ export interface PeerInfo {
 }
 
 export function emptyStats(): PeerStats {
-  return { sent: 0, received: 0, rejected: {}, forks: 0, lastSync: null };
+  return { sent: 0, received: 0, need: {}, rejected: {}, forks: 0, lastSync: null };
 }

@@ -79,7 +79,8 @@ async function untrust(ctx: Context, peerId: string, tenants: string[]): Promise
 
 export function peerLine(p: PeerInfo, ctx: Context): string {
   const tenants = Object.entries(p.tenants).map(([t, l]) => `${t}:${l}`).join(',') || '-';
-  const rejected = Object.values(p.stats.rejected).reduce((a, b) => a + b, 0);
+  const rejected = Object.entries(p.stats.rejected).map(([code, n]) => `${code}=${n}`).join(',') || '0';
+  const need = Object.values(p.stats.need).reduce((a, b) => a + b, 0);
   const state = p.connected ? ctx.out.paint('32', 'connected') : ctx.out.paint('90', 'offline  ');
-  return `${p.peer}  ${state}  ${tenants}  sent ${p.stats.sent} recv ${p.stats.received} rejected ${rejected} forks ${p.stats.forks}  last sync ${p.stats.lastSync ?? 'never'}`;
+  return `${p.peer}  ${state}  ${tenants}  need ${need}  sent ${p.stats.sent}  received ${p.stats.received}  rejected ${rejected}  forks ${p.stats.forks}  last sync ${p.stats.lastSync ?? 'never'}`;
 }

@@ -125,6 +125,7 @@ export class SyncSession {
         if (!this.shared.has(f.tenant)) this.refuse(f.tenant);
         const heads = tenantHeads(this.host.repo, f.tenant);
         if (headsDigest(heads) === f.d) {
+          this.stats.need[f.tenant] = 0;
           this.synced();
           this.send({ t: 'done', tenant: f.tenant });
         } else {
@@ -165,10 +166,16 @@ export class SyncSession {
     }
   }
 
-  /** For each author: what the peer lacks (a lower seq), or our span at a seq where its head differs (fork evidence). */
+  /**
+   * For each author: what the peer lacks (a lower seq), or our span at a seq where its head differs (fork
+   * evidence). Also notes how far behind the peer this node is (the lag `peer list` shows).
+   */
   private sendMissing(tenant: string, theirs: readonly Head[]): void {
     const remote = new Map(theirs.map(([author, seq, id]) => [author, { seq, id }]));
-    for (const [author, seq, id] of tenantHeads(this.host.repo, tenant)) {
+    const ours = tenantHeads(this.host.repo, tenant);
+    const local = new Map(ours.map(([author, seq]) => [author, seq]));
+    this.stats.need[tenant] = theirs.reduce((n, [author, seq]) => n + Math.max(0, seq - (local.get(author) ?? 0)), 0);
+    for (const [author, seq, id] of ours) {
       const r = remote.get(author);
       if (!r || r.seq < seq) this.sendRange(tenant, author, (r?.seq ?? 0) + 1);
       else if (r.seq === seq && r.id !== id) this.sendRange(tenant, author, seq, 1);
