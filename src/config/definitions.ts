@@ -48,6 +48,20 @@ export const CONFIG: readonly ConfigDefinition[] = [
     description: 'libp2p listen multiaddrs of the daemon, comma-separated ("off": no peer-to-peer)',
   },
   {
+    name: 'bootstrap',
+    type: 'string',
+    default: null,
+    env: 'LOGLINE_BOOTSTRAP',
+    description: 'multiaddrs (ending in /p2p/<peer id>) where trusted peers can be reached, comma-separated',
+  },
+  {
+    name: 'mdns',
+    type: 'boolean',
+    default: false,
+    env: 'LOGLINE_MDNS',
+    description: 'find peers on the local network with mDNS (only trusted ones are synced with)',
+  },
+  {
     name: 'token_rate',
     type: 'number',
     default: 100,

@@ -19,6 +19,8 @@ export interface DaemonInit {
   tokenBodyLimit?: number;
   /** libp2p listen multiaddrs; empty: no peer-to-peer. */
   listen?: string[];
+  bootstrap?: string[];
+  mdns?: boolean;
   log?: (line: string) => void;
 }
 
@@ -77,7 +79,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
     }
     if (init.listen && init.listen.length > 0) {
       const { Federation } = await import('../federation/federation.js');
-      const federation = new Federation({ home, listen: init.listen, app: node.version, log });
+      const federation = new Federation({ home, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, app: node.version, log });
       await federation.start();
       node.federation = federation;
     }

@@ -14,6 +14,7 @@ import type { Span } from '../timeline/span.js';
 import { MAX_FRAME, PROTOCOL } from './protocols/sync/frames.js';
 import { emptyStats, type PeerInfo, type PeerStats } from './peer-info.js';
 import { SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/session.js';
+import { peerIdOfMultiaddr } from './peer-id.js';
 import { loadTrust, type PeerTrust } from './trust.js';
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4141'];
@@ -24,6 +25,10 @@ export interface FederationInit {
   home: Home;
   listen: string[];
   app: string;
+  /** Multiaddrs (ending in /p2p/<peer id>) to reach peers at, besides those in trust spans. */
+  bootstrap?: string[];
+  /** Find peers on the LAN with mDNS (they are dialed only when trusted). */
+  mdns?: boolean;
   log?: (line: string) => void;
 }
 
@@ -38,6 +43,8 @@ export class Federation {
   private readonly sessions = new Map<string, SyncSession>();
   private readonly stats = new Map<string, PeerStats>();
   private readonly backoff = new Map<string, { next: number; delay: number }>();
+  /** Addresses learnt from the bootstrap list and mDNS, by peer id. */
+  private readonly discovered = new Map<string, Set<string>>();
   private dialing = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -68,13 +75,21 @@ export class Federation {
     const { home } = this.init;
     const signer = home.signer(nodeHandle(home));
     this.reloadTrust();
+    for (const addr of this.init.bootstrap ?? []) this.learn(peerIdOfMultiaddr(addr), [addr]);
+    const peerDiscovery = this.init.mdns ? [(await import('@libp2p/mdns')).mdns()] : [];
     this.node = await createLibp2p({
       privateKey: await generateKeyPairFromSeed('Ed25519', signer.seed),
       addresses: { listen: this.init.listen },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
+      peerDiscovery,
       services: { identify: identify(), ping: ping() },
+    });
+    // mDNS finds peers but does not dial them: the dial loop does, for trusted ones
+    this.node.addEventListener('peer:discovery', (e) => {
+      const id = e.detail.id.toString();
+      this.learn(id, e.detail.multiaddrs.map((m) => `${m.toString()}/p2p/${id}`));
     });
     await this.node.handle(PROTOCOL, (stream, connection) => this.inbound(stream, connection.remotePeer.toString()));
     this.unsubscribe = home.timeline.onCommit((spans, from) => this.committed(spans, from));
@@ -152,17 +167,25 @@ export class Federation {
     this.runSession(stream, peer);
   }
 
+  private learn(peer: string | null, addrs: string[]): void {
+    if (peer === null) return;
+    const known = this.discovered.get(peer) ?? new Set<string>();
+    for (const a of addrs) if (!a.includes('/p2p/') || a.endsWith(`/p2p/${peer}`)) known.add(a.includes('/p2p/') ? a : `${a}/p2p/${peer}`);
+    this.discovered.set(peer, known);
+  }
+
   /** Dials every trusted peer with an address and no session (respecting backoff); resolves when all tried. */
   private dialTrusted(): Promise<void[]> {
     const dials: Promise<void>[] = [];
     if (!this.node) return Promise.all(dials);
     const now = Date.now();
     for (const [peer, t] of this.trustTable) {
-      if (t.tenants.size === 0 || t.addrs.length === 0 || this.sessions.get(peer)?.open || this.dialing.has(peer)) continue;
+      const addrs = [...new Set([...t.addrs, ...(this.discovered.get(peer) ?? [])])];
+      if (t.tenants.size === 0 || addrs.length === 0 || this.sessions.get(peer)?.open || this.dialing.has(peer)) continue;
       const b = this.backoff.get(peer);
       if (b && now < b.next) continue;
       this.dialing.add(peer);
-      dials.push(this.dial(peer, t.addrs).finally(() => this.dialing.delete(peer)));
+      dials.push(this.dial(peer, addrs).finally(() => this.dialing.delete(peer)));
     }
     return Promise.all(dials);
   }

@@ -101,10 +101,10 @@ async function runForeground(ctx: Context, flags: StartFlags): Promise<void> {
   const { startDaemon } = await import('../../daemon/daemon.js');
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const http = flags.http ?? (home.config.get('http') as string | null) ?? undefined;
-  const configured = String(home.config.get('listen') ?? '');
-  const listen = flags.listen ?? (configured === 'off' ? [] : configured.split(',').map((a) => a.trim()).filter(Boolean));
+  const list = (key: string) => String(home.config.get(key) ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const listen = flags.listen ?? (home.config.get('listen') === 'off' ? [] : list('listen'));
   const daemon = await startDaemon({
-    home, http, log, listen,
+    home, http, log, listen, bootstrap: list('bootstrap'), mdns: home.config.get('mdns') === true,
     tokenRate: home.config.get('token_rate') as number,
     tokenBodyLimit: home.config.get('token_body_limit') as number,
   });

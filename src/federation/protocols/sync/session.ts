@@ -151,6 +151,8 @@ export class SyncSession {
         this.sendRange(f.tenant, f.author, f.from);
         return;
       case 'done':
+        // the peer has sent everything we lacked at the exchange: nothing is outstanding for this tenant
+        this.stats.need[f.tenant] = 0;
         this.synced();
         this.pending.delete(f.tenant);
         if (this.pending.size === 0) for (const resolve of this.roundWaiters.splice(0)) resolve();
