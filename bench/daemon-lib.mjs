@@ -4,7 +4,7 @@
 // clean SIGTERM so that V8 writes the profile.
 import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, OUT, ROOT, cli, flag, progress } from './lib.mjs';
 
@@ -58,10 +58,11 @@ export async function startDaemon(home, { prof = PROFILE, label = 'daemon', env 
     pid, home, socket: status.api.socket, profDir,
     /**
      * Clean stop (`logline node stop`: SIGTERM, waits for the lock to go), then up to 10 s for the process to end
-     * (V8 writes a profile at exit), then SIGKILL. Returns the daemon's profile file, if any.
+     * (V8 writes a profile at exit), then SIGKILL. Returns the daemon's profile files (main thread first, then
+     * workers), if it was profiled.
      */
     async stop() {
-      if (stopped) return null;
+      if (stopped) return [];
       stopped = true;
       const r = cli(home, ['node', 'stop'], { allowFail: true });
       if (r.status !== 0) progress(`node stop exited ${r.status}: ${r.stderr.trim()}`);
@@ -69,9 +70,11 @@ export async function startDaemon(home, { prof = PROFILE, label = 'daemon', env 
       while (alive(pid) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
       if (alive(pid)) { progress(`daemon ${pid} still runs: SIGKILL`); try { process.kill(pid, 'SIGKILL'); } catch { /* ended */ } }
       running.delete(pid);
-      if (!profDir) return null;
-      const file = existsSync(profDir) ? readdirSync(profDir).find((f) => f.includes(`.${pid}.`)) : undefined;
-      return file ? join(profDir, file) : null;
+      if (!profDir) return [];
+      // one profile per thread: CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, the main thread first
+      const thread = (f) => Number(f.split('.')[4]);
+      return (existsSync(profDir) ? readdirSync(profDir) : []).filter((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'))
+        .sort((a, b) => thread(a) - thread(b)).map((f) => join(profDir, f));
     },
   };
 }
@@ -112,11 +115,13 @@ export function fileLimits() {
   return { soft: soft === 'unlimited' ? Infinity : Number(soft), hard: hard === 'unlimited' ? Infinity : Number(hard), text: `ulimit -n ${soft} (hard ${hard})` };
 }
 
-/** A profile summary printed to stdout (bench/prof-summary.mjs). */
-export function summariseProfile(file, top = 25) {
-  if (!file) { progress('no daemon profile was written'); return; }
-  console.log(`\n  daemon CPU profile: ${file}`);
-  spawnSync(process.execPath, [join(ROOT, 'bench', 'prof-summary.mjs'), file, '--top', String(top)], { stdio: 'inherit' });
+/** Summaries of the daemon's profiles on stdout (bench/prof-summary.mjs): the main thread, then each worker, shorter. */
+export function summariseProfile(files, top = 25) {
+  if (!files?.length) { progress('no daemon profile was written'); return; }
+  console.log(`\n  daemon CPU profiles (main thread first): ${files.join(' ')}`);
+  files.forEach((file, i) => {
+    spawnSync(process.execPath, [join(ROOT, 'bench', 'prof-summary.mjs'), file, '--top', String(i === 0 ? top : 8)], { stdio: 'inherit' });
+  });
 }
 
 /** A comma-separated option (`--only a,b` or BENCH_ONLY=a,b); null when absent. */
@@ -159,3 +164,30 @@ export function cpuOf(pid) {
     return (Number(f[11]) + Number(f[12])) / 100;
   } catch { return NaN; }
 }
+
+/** Env that preloads bench/daemon-probe.cjs into a daemon; read it with `probe(dir, pid, { gc })`. */
+export function probeEnv(dir) {
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${join(ROOT, 'bench', 'daemon-probe.cjs')}`.trim(), BENCH_PROBE_DIR: dir };
+}
+/** Asks the daemon's probe for its memory (SIGUSR2), optionally after a full GC; MB figures, or null. */
+export async function probe(dir, pid, { gc = false } = {}) {
+  const file = join(dir, `${pid}.json`);
+  rmSync(file, { force: true });
+  if (gc) writeFileSync(join(dir, 'gc'), '');
+  else rmSync(join(dir, 'gc'), { force: true });
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 5000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) return null;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const raw = JSON.parse(readFileSync(file, 'utf8'));
+  const mb = (u) => u && { rss: u.rss / 2 ** 20, heapTotal: u.heapTotal / 2 ** 20, heapUsed: u.heapUsed / 2 ** 20, external: u.external / 2 ** 20, arrayBuffers: u.arrayBuffers / 2 ** 20 };
+  return { before: mb(raw.before), after: mb(raw.after) };
+}
+/**
+ * "V8 heap 24 used / 48 MB, external 3 MB, other anon 40 MB": with `m` (memOf at the same moment), the anonymous
+ * RSS that is neither the main thread's V8 heap nor external memory: SQLite's page caches, malloc'd memory and
+ * its fragmentation, thread stacks, the worker threads' own heaps.
+ */
+export const fmtProbe = (u, m) => `V8 heap ${u.heapUsed.toFixed(0)} used / ${u.heapTotal.toFixed(0)} MB, external ${u.external.toFixed(0)} MB (array buffers ${u.arrayBuffers.toFixed(0)})${m ? `, other anon ${(m.anon - u.heapTotal - u.external).toFixed(0)} MB` : ''}`;

@@ -14,6 +14,7 @@
 //   node bench/daemon-load.mjs [--subs 10000] [--writers 100] [--seconds 10] [--base-seconds 5] [--procs 4]
 //                              [--tenants 1] [--open-concurrency 50] [--sample-every 100] [--drain-timeout 120] [--prof]
 import { fork } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '../dist/index.js';
 import { ROOT, fmtMs, fmtRate, fmtX, header, initHome, ms, now, opt, progress, quantile, table } from './lib.mjs';
@@ -43,6 +44,7 @@ const homeDir = initHome({ prefix: 'logline-bench-load-' });
 const daemon = await startDaemon(homeDir, { label: 'daemon-load' });
 progress(`daemon pid ${daemon.pid}${daemon.profDir ? `, profiling into ${daemon.profDir}` : ''}`);
 const children = [];
+process.on('exit', () => { for (const c of children) { try { c.child.kill('SIGKILL'); } catch { /* gone */ } } });
 let profile = null;
 const mem = {};
 let peakRss = 0;
@@ -71,7 +73,7 @@ async function runWriters(clients, seconds) {
         perTenant[tenant].count++;
         perTenant[tenant].sum += n;
       } catch (e) {
-        const k = e.code ?? e.message;
+        const k = `${e.code ?? e.message}${e.details?.cause ? ` (${e.details.cause})` : ''} after ~${Math.round(ms(sent) / 1000)} s`;
         errors[k] = (errors[k] ?? 0) + 1;
       }
     }
@@ -196,6 +198,10 @@ try {
   clearInterval(sampler);
   for (const c of children) { try { c.child.kill('SIGKILL'); } catch { /* gone */ } }
   profile = await daemon.stop();
+  // anything the daemon logged beyond starting and stopping (errors, dropped subscribers)
+  const log = existsSync(join(homeDir, 'state', 'node.log')) ? readFileSync(join(homeDir, 'state', 'node.log'), 'utf8').split('\n') : [];
+  const odd = log.filter((l) => l.trim() !== '' && !/ (listening on|ready: pid|SIGTERM: stopping|stopped)/.test(l));
+  console.log(`  daemon log: ${odd.length === 0 ? 'nothing beyond start and stop' : `${odd.length} other lines, first: ${odd.slice(0, 5).join(' | ')}`}`);
 }
 if (PROFILE) summariseProfile(profile);
 

@@ -3,13 +3,15 @@
 // typed client: status, queries (the filters of query.mjs on every tenant), gets by id, an export of one tenant,
 // then M more spans appended through the API in batches of 1000 with 4 requests in flight. VmRSS and VmHWM
 // (peak) from /proc/<pid>/status after each step. Goal: ≤ 200 MB. Baseline: a daemon on an empty home, started
-// and queried the same way in the same run.
-//   node bench/daemon-rss.mjs [--n 1000000] [--more 100000] [--tenants 10] [--in-flight 4] [--fresh] [--prof]
+// and queried the same way in the same run. Where the memory goes: bench/daemon-probe.cjs is preloaded into the
+// daemons (--no-probe to leave it out) and reports V8's heap and external memory at each step; at the end a forced
+// full GC shows how much of the RSS was garbage not yet collected.
+//   node bench/daemon-rss.mjs [--n 1000000] [--more 100000] [--tenants 10] [--in-flight 4] [--fresh] [--prof] [--no-probe]
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '../dist/index.js';
 import { draft, flag, fmtMs, fmtRate, header, initHome, ms, now, opt, progress, table, tempDir } from './lib.mjs';
-import { PROFILE, fmtMB, fmtMem, memOf, startDaemon, summariseProfile } from './daemon-lib.mjs';
+import { PROFILE, fmtMB, fmtMem, fmtProbe, memOf, probe, probeEnv, startDaemon, summariseProfile } from './daemon-lib.mjs';
 import { STEP_MS, T0, cachedStore, storeTenants } from './store.mjs';
 
 const N = opt('n', 1_000_000);
@@ -18,6 +20,9 @@ const TENANTS = opt('tenants', 10);
 const IN_FLIGHT = opt('in-flight', 4);
 const BATCH = 1000;
 const GOAL_MB = 200;
+const PROBE = !flag('no-probe');
+const probeDir = tempDir('logline-bench-probe-');
+const env = PROBE ? probeEnv(probeDir) : {};
 
 header('daemon-rss');
 const names = storeTenants('bench', TENANTS);
@@ -50,7 +55,7 @@ async function exercise(client) {
 
 // --- baseline: a daemon on an empty home ----------------------------------------------------------------
 const emptyHome = initHome({ prefix: 'logline-bench-rss-empty-' });
-const base = await startDaemon(emptyHome, { prof: false });
+const base = await startDaemon(emptyHome, { prof: false, env });
 let baseStart;
 let baseAfter;
 try {
@@ -73,31 +78,33 @@ progress(`copied the store into ${homeDir} in ${(ms(t0) / 1000).toFixed(1)} s`);
 
 // --- the daemon on it -------------------------------------------------------------------------------------
 t0 = now();
-const daemon = await startDaemon(homeDir, { label: 'daemon-rss' });
+const daemon = await startDaemon(homeDir, { label: 'daemon-rss', env });
 const startMs = ms(t0);
 const steps = [];
-const step = (what, extra = '') => {
+const step = async (what, extra = '') => {
   const m = memOf(daemon.pid);
-  steps.push({ what, m, extra });
-  progress(`${what}: ${fmtMem(m)}${extra ? `; ${extra}` : ''}`);
+  const p = PROBE ? (await probe(probeDir, daemon.pid))?.before : null;
+  steps.push({ what, m, p, extra });
+  progress(`${what}: ${fmtMem(m)}${p ? `; ${fmtProbe(p, m)}` : ''}${extra ? `; ${extra}` : ''}`);
 };
+let afterGc = null;
 let profile = null;
 let spansAtEnd = 0;
 try {
-  step(`started (\`node start\` took ${fmtMs(startMs)})`);
+  await step(`started (\`node start\` took ${fmtMs(startMs)})`);
   await new Promise((r) => setTimeout(r, 1000));
-  step('idle 1 s');
+  await step('idle 1 s');
   const client = await connect({ home: homeDir });
   t0 = now();
   const queries = await exercise(client);
-  step(`${queries} requests: status, 6 filters × ${TENANTS} tenants (+ next pages), gets`, `${fmtMs(ms(t0))}`);
+  await step(`${queries} requests: status, 6 filters × ${TENANTS} tenants (+ next pages), gets`, `${fmtMs(ms(t0))}`);
 
   const exportTenant = names[1 % names.length];
   t0 = now();
   let lines = 0;
   let bytes = 0;
   for await (const line of client.exportLines({ tenant: exportTenant })) { lines++; bytes += line.length + 1; }
-  step(`export of tenant ${exportTenant}: ${lines.toLocaleString('en-US')} spans, ${(bytes / 1e6).toFixed(0)} MB`, `${fmtMs(ms(t0))}`);
+  await step(`export of tenant ${exportTenant}: ${lines.toLocaleString('en-US')} spans, ${(bytes / 1e6).toFixed(0)} MB`, `${fmtMs(ms(t0))}`);
 
   t0 = now();
   let next = 0;
@@ -118,16 +125,21 @@ try {
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   clearInterval(sampler);
   const appendRate = MORE / (ms(t0) / 1000);
-  step(`${MORE.toLocaleString('en-US')} more spans appended, batches of ${BATCH}, ${IN_FLIGHT} in flight`, `${fmtRate(appendRate)}, RSS sampled every 200 ms peaked at ${fmtMB(peakDuring)}`);
+  await step(`${MORE.toLocaleString('en-US')} more spans appended, batches of ${BATCH}, ${IN_FLIGHT} in flight`, `${fmtRate(appendRate)}, RSS sampled every 200 ms peaked at ${fmtMB(peakDuring)}`);
   if (stored !== MORE) throw new Error(`stored ${stored} of ${MORE}`);
 
   t0 = now();
   await exercise(client);
-  step('the same queries again', fmtMs(ms(t0)));
+  await step('the same queries again', fmtMs(ms(t0)));
   spansAtEnd = (await client.status()).spans;
   await client.close();
   await new Promise((r) => setTimeout(r, 2000));
-  step('idle 2 s');
+  await step('idle 2 s');
+  if (PROBE) {
+    const g = await probe(probeDir, daemon.pid, { gc: true });
+    await new Promise((r) => setTimeout(r, 500));
+    afterGc = { m: memOf(daemon.pid), p: g?.after };
+  }
 } finally {
   profile = await daemon.stop();
 }
@@ -140,12 +152,15 @@ table(`daemon memory on a store of ${N.toLocaleString('en-US')} spans (${spansAt
     goal: i === steps.length - 1 ? `≤ ${GOAL_MB} MB` : undefined, ok: i === steps.length - 1 ? s.m.rss <= GOAL_MB : undefined,
     ratio: `${(s.m.rss / baseAfter.rss).toFixed(2)}× empty`,
   })),
+  ...(afterGc ? [{ what: 'then after a forced full GC (probe)  RSS', figure: fmtMB(afterGc.m.rss), ratio: `${(afterGc.m.rss / baseAfter.rss).toFixed(2)}× empty` }] : []),
   { what: 'peak RSS of the daemon (VmHWM)', figure: fmtMB(peak), goal: `≤ ${GOAL_MB} MB`, ok: peak <= GOAL_MB, ratio: `${(peak / baseAfter.hwm).toFixed(2)}× empty` },
   { what: 'baseline: daemon on an empty home, started  RSS', figure: fmtMB(baseStart.rss) },
   { what: 'baseline: daemon on an empty home, same requests  RSS', figure: fmtMB(baseAfter.rss), ratio: 'baseline' },
 ], [
-  ...steps.map((s) => `${s.what}: ${fmtMem(s.m)}, ${s.m.threads} threads${s.extra ? `; ${s.extra}` : ''}`),
+  ...steps.map((s) => `${s.what}: ${fmtMem(s.m)}, ${s.m.threads} threads${s.extra ? `; ${s.extra}` : ''}${s.p ? `\n      ${fmtProbe(s.p, s.m)}` : ''}`),
+  ...(afterGc ? [`after a forced full GC: ${fmtMem(afterGc.m)}${afterGc.p ? `; ${fmtProbe(afterGc.p, afterGc.m)}` : ''}`] : []),
   `empty home: ${fmtMem(baseAfter)}`,
-  'anon = heap and SQLite page caches (cache_size 64 MiB per connection); file = code and mapped files',
+  'anon = anonymous memory (heaps, SQLite page caches: cache_size 64 MiB per connection); file = code and mapped files',
+  'other anon = anon − main V8 heap − external: SQLite caches, malloc and its fragmentation, thread stacks, worker heaps',
 ]);
 if (PROFILE) summariseProfile(profile);

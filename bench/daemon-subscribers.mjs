@@ -115,6 +115,7 @@ process.on('message', async (m) => {
 });
 
 let finished = false;
+process.on('disconnect', () => { if (!finished) process.exit(0); }); // the parent is gone
 function finish() {
   if (finished) return;
   finished = true;

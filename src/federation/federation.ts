@@ -11,7 +11,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import type { Stream } from '@libp2p/interface';
 import type { Home } from '../node/home.js';
 import type { Span } from '../timeline/span.js';
-import { MAX_FRAME, PROTOCOL } from './protocols/sync/frames.js';
+import { decodeFrameLength, MAX_FRAME, PROTOCOL } from './protocols/sync/frames.js';
 import { emptyStats, type PeerInfo, type PeerStats } from './peer-info.js';
 import { SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/session.js';
 import { peerIdOfMultiaddr } from './peer-id.js';
@@ -108,9 +108,9 @@ export class Federation {
     this.node = undefined;
   }
 
-  /** Every peer this node trusts or talks to, with its counters. */
+  /** Every peer this node trusts, talks to or refused (an untrusted peer's NOT_TRUSTED count), with its counters. */
   peers(): PeerInfo[] {
-    const ids = new Set([...this.trustTable.keys(), ...this.sessions.keys()]);
+    const ids = new Set([...this.trustTable.keys(), ...this.sessions.keys(), ...this.stats.keys()]);
     return [...ids].sort().map((peer) => {
       const t = this.trustTable.get(peer);
       const s = this.sessions.get(peer);
@@ -219,7 +219,8 @@ export class Federation {
 }
 
 function channelOf(stream: Stream): FrameChannel {
-  const lp = lpStream(stream, { maxDataLength: MAX_FRAME });
+  // the length decoder turns an oversized or garbage prefix into a counted protocol violation (SYNC_FRAME_TOO_LARGE)
+  const lp = lpStream(stream, { maxDataLength: MAX_FRAME, lengthDecoder: decodeFrameLength });
   return {
     read: async () => (await lp.read()).subarray(),
     write: (bytes) => lp.write(bytes),

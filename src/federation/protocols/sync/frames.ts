@@ -41,6 +41,33 @@ export function encodeFrame(frame: Frame): Uint8Array {
   return bytes;
 }
 
+/** A frame of MAX_FRAME bytes has a 3-byte varint length prefix; a longer prefix announces more. */
+const MAX_PREFIX_BYTES = 3;
+
+/**
+ * The length-prefix decoder of the frame stream (an unsigned varint), for lpStream: a length over MAX_FRAME, or a
+ * prefix longer than such a length needs (garbage such as 0xff… would otherwise be read a byte at a time,
+ * forever), throws SYNC_FRAME_TOO_LARGE before any payload is read. An incomplete prefix throws RangeError,
+ * which makes lpStream read the next byte.
+ */
+export function decodeFrameLength(prefix: { readonly byteLength: number; get(index: number): number }): number {
+  let length = 0;
+  for (let i = 0; i < prefix.byteLength; i++) {
+    const b = prefix.get(i);
+    length += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) {
+      if (length > MAX_FRAME) throw tooLarge(`a frame of ${length} bytes is over the limit of ${MAX_FRAME}`);
+      return length;
+    }
+    if (i + 1 >= MAX_PREFIX_BYTES) throw tooLarge(`a frame length prefix of more than ${MAX_PREFIX_BYTES} bytes (a frame over ${MAX_FRAME} bytes, or garbage)`);
+  }
+  throw new RangeError('the length prefix is incomplete');
+}
+
+function tooLarge(message: string): LoglineError {
+  return new LoglineError('SYNC_FRAME_TOO_LARGE', message, { hint: `frames are at most ${MAX_FRAME} bytes` });
+}
+
 /** Parses and validates one frame; throws SYNC_BAD_FRAME on anything else. */
 export function decodeFrame(bytes: Uint8Array): Frame {
   if (bytes.length > MAX_FRAME) throw violation(`a frame of ${bytes.length} bytes is over the limit`);
