@@ -34,7 +34,8 @@ CREATE TABLE spans (
 
 CREATE INDEX spans_by_id8 ON spans(id8);
 CREATE UNIQUE INDEX spans_by_chain ON spans(author, tenant, seq) WHERE seq IS NOT NULL;
-CREATE INDEX spans_by_tenant_ts ON spans(tenant, ts);
+-- newest first by ts, ties by id8: the same order on every node (local row order would differ)
+CREATE INDEX spans_by_tenant_ts ON spans(tenant, ts, id8);
 CREATE INDEX spans_by_caused_by ON spans(caused_by) WHERE caused_by IS NOT NULL;
 CREATE INDEX spans_by_contract ON spans(tenant, contract_id) WHERE contract_id IS NOT NULL;
 CREATE INDEX spans_by_workflow ON spans(tenant, workflow_id) WHERE workflow_id IS NOT NULL;

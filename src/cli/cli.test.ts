@@ -303,7 +303,7 @@ describe('several processes writing at once', () => {
     expect(lines).toHaveLength(200);
     expect(lines.map((s: { seq: number }) => s.seq).sort((x: number, y: number) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(h.run(['verify', '--tenant', 'load']).code).toBe(0);
-  });
+  }, 240_000);
 });
 
 describe('version', () => {

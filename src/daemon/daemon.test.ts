@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type DaemonClient } from '../index.js';
-import { BIN, cli, initHome } from '../testing/cli.js';
+import { BIN, cli, cliEnv, initHome } from '../testing/cli.js';
 
 type Home = ReturnType<typeof initHome>;
 const LOCAL = { LOGLINE_DAEMON: 'false' };
@@ -21,7 +21,7 @@ function get(socketPath: string, path: string): Promise<{ status: number; body: 
 
 /** A daemon in the foreground as a child process we can SIGKILL; resolves once it answers ready. */
 async function foreground(home: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, '--home', home, 'node', 'start', '--foreground'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [BIN, '--home', home, 'node', 'start', '--foreground'], { stdio: ['ignore', 'ignore', 'pipe'], env: cliEnv() });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
   const socket = join(home, 'run', 'node.sock');

@@ -3,12 +3,14 @@ import type { SpanRow, SpansRepo } from '../store/spans-repo.js';
 import { SPAN_SELECT } from '../store/spans-repo.js';
 import { matchesFilters } from '../timeline/match.js';
 import { rowSpan } from '../timeline/query.js';
-import type { Span } from '../timeline/span.js';
 
 export interface Subscriber {
   filters: QueryFilters;
-  /** Delivers one event; returns false when the subscriber is gone or too slow and must be dropped. */
-  send(span: Span, from: string | null): boolean;
+  /**
+   * Delivers the events of one pump, each already serialised as `{"type":"span","span":…,"from":…}` (once for all
+   * subscribers); returns false when the subscriber is gone or too slow and must be dropped.
+   */
+  send(events: readonly string[]): boolean;
   close(): void;
 }
 
@@ -27,12 +29,13 @@ export class EventHub {
   private version = -1;
   private timer: NodeJS.Timeout | undefined;
   private readonly page;
-  private onDeliver: ((n: number) => void) | undefined;
+  private readonly maxRid;
+  private scheduled = false;
 
-  constructor(repo: SpansRepo, onDeliver?: (n: number) => void) {
+  constructor(repo: SpansRepo) {
     this.repo = repo;
     this.page = repo.db.prepare(`${SPAN_SELECT} WHERE s.rid > ? ORDER BY s.rid LIMIT ${PAGE}`);
-    this.onDeliver = onDeliver;
+    this.maxRid = repo.db.prepare('SELECT coalesce(max(rid), 0) AS m FROM spans');
   }
 
   get size(): number {
@@ -41,7 +44,7 @@ export class EventHub {
 
   start(): void {
     if (this.timer) return;
-    this.cursor = (this.repo.db.prepare('SELECT coalesce(max(rid), 0) AS m FROM spans').get() as { m: number }).m;
+    this.cursor = (this.maxRid.get() as { m: number }).m;
     this.version = this.dataVersion();
     this.timer = setInterval(() => {
       try {
@@ -70,25 +73,37 @@ export class EventHub {
     return () => this.subs.delete(sub);
   }
 
-  /** Delivers every span committed since the last pump. */
+  /** Pumps soon, once for however many commits come before then: off the path of the request that committed. */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Delivers every span committed since the last pump: each event serialised once, one write per subscriber. */
   pump(): void {
+    if (this.subs.size === 0) {
+      this.cursor = (this.maxRid.get() as { m: number }).m;
+      return;
+    }
     for (;;) {
       const rows = this.page.all(this.cursor) as SpanRow[];
       if (rows.length === 0) return;
       this.cursor = rows[rows.length - 1].rid;
-      if (this.subs.size === 0) continue;
-      for (const row of rows) {
+      const events = rows.map((row) => {
         const span = rowSpan(row);
-        let delivered = 0;
-        for (const sub of this.subs) {
-          if (!matchesFilters(span, sub.filters)) continue;
-          if (sub.send(span, row.received_from)) delivered++;
-          else {
-            this.subs.delete(sub);
-            sub.close();
-          }
+        return { span, json: JSON.stringify({ type: 'span', span, from: row.received_from }) };
+      });
+      for (const sub of this.subs) {
+        const mine = events.filter((e) => matchesFilters(e.span, sub.filters)).map((e) => e.json);
+        if (mine.length === 0) continue;
+        if (!sub.send(mine)) {
+          this.subs.delete(sub);
+          sub.close();
         }
-        this.onDeliver?.(delivered);
       }
       if (rows.length < PAGE) return;
     }

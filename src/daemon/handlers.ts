@@ -122,16 +122,16 @@ function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode)
   const filters = scopeFilters(filtersFromParams(url.searchParams), auth);
   const sse = url.searchParams.get('format') === 'sse' || (req.headers.accept ?? '').includes(SSE);
   res.writeHead(200, { ...baseHeaders(), 'content-type': sse ? SSE : NDJSON, 'cache-control': 'no-store', connection: 'keep-alive' });
-  const frame = (event: unknown) => (sse ? `event: ${(event as { type: string }).type}\ndata: ${JSON.stringify(event)}\n\n` : `${JSON.stringify(event)}\n`);
-  res.write(frame({ type: 'hello', node: node.did, version: node.version }));
+  const frame = (type: string, json: string) => (sse ? `event: ${type}\ndata: ${json}\n\n` : `${json}\n`);
+  res.write(frame('hello', JSON.stringify({ type: 'hello', node: node.did, version: node.version })));
   const unsubscribe = node.hub.subscribe({
     filters,
-    send: (span, from) => {
+    send: (events) => {
       if (res.destroyed || res.writableLength > MAX_SUBSCRIBER_BACKLOG) {
         res.destroy(); // frees its backlog now; ending would keep it buffered for as long as the client stalls
         return false;
       }
-      res.write(frame({ type: 'span', span, from }));
+      res.write(events.map((json) => frame('span', json)).join(''));
       return true;
     },
     close: () => res.end(),

@@ -62,7 +62,7 @@ export class DaemonNode {
     const hub = new EventHub(this.home.repo);
     this.home.timeline.onCommit((spans, from) => {
       if (from !== null) for (const s of spans) this.metrics.inc('logline_spans_replicated_total', 'Spans received from peers', { tenant: s.tenant });
-      hub.pump();
+      hub.schedule();
     });
     hub.start();
     this.hubInstance = hub;

@@ -20,7 +20,8 @@ export interface CliOptions {
 }
 
 function env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  // daemons in tests do not take the default p2p port (4141): tests that federate pass --listen
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', LOGLINE_LISTEN: 'off' };
   delete base.LOGLINE_HOME;
   delete base.LOGLINE_TENANT;
   delete base.LOGLINE_PASSPHRASE;
@@ -28,6 +29,11 @@ function env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Runs `bin/logline ARGS` and waits for it. */
+/** The environment the harness runs the binary with. */
+export function cliEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env(extra);
+}
+
 export function cli(args: string[], opts: CliOptions = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], { input: opts.input, env: env(opts.env), cwd: opts.cwd, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -36,14 +42,14 @@ export function cli(args: string[], opts: CliOptions = {}): CliResult {
 /** Same, asynchronously, so that several can run at once. */
 export function cliAsync(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: env(opts.env), cwd: opts.cwd });
+    const child = spawn(process.execPath, [BIN, ...args], { env: env(opts.env), cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
+    if (opts.input !== undefined) child.stdin!.on('error', () => {}).end(opts.input);
   });
 }
 

@@ -1,6 +1,6 @@
 import { LoglineError } from '../errors/errors.js';
 import type { Page, QueryFilters } from '../api/types.js';
-import { SPAN_SELECT, type SpanRow, type SpansRepo } from '../store/spans-repo.js';
+import { id8, SPAN_SELECT, type SpanRow, type SpansRepo } from '../store/spans-repo.js';
 import { wireSpan } from './wire.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -13,15 +13,16 @@ export function queryTimeline(repo: SpansRepo, filters: QueryFilters): Page {
   const { where, args } = filterClause(repo, filters);
   if (filters.cursor !== undefined) {
     const c = decodeCursor(filters.cursor);
-    where.push('(s.ts, s.rid) < (?, ?)');
-    args.push(c.ts, c.rid);
+    where.push('(s.ts, s.id8, s.rid) < (?, ?, ?)');
+    args.push(c.ts, c.id8, c.rid);
   }
-  const sql = `${SPAN_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts DESC, s.rid DESC LIMIT ?`;
+  // ts, then the id: every node that holds the same spans lists them in the same order
+  const sql = `${SPAN_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.ts DESC, s.id8 DESC, s.rid DESC LIMIT ?`;
   const rows = repo.db.prepare(sql).all(...args, limit + 1) as SpanRow[];
   const more = rows.length > limit;
   if (more) rows.pop();
   const last = rows[rows.length - 1];
-  return { spans: rows.map(rowSpan), next: more && last ? encodeCursor(last.ts, last.rid) : null };
+  return { spans: rows.map(rowSpan), next: more && last ? encodeCursor(last.ts, last.id, last.rid) : null };
 }
 
 /** Every matching row in local order (oldest first), which keeps each chain in `seq` order: the export order. */
@@ -58,14 +59,16 @@ function ftsQuery(text: string): string {
   return words.join(' ');
 }
 
-function encodeCursor(ts: string, rid: number): string {
-  return Buffer.from(`${ts}|${rid}`).toString('base64url');
+function encodeCursor(ts: string, id: Buffer, rid: number): string {
+  return Buffer.from(`${ts}|${id8(id)}|${rid}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { ts: string; rid: number } {
-  const [ts, rid] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!ts || !rid || !/^\d+$/.test(rid)) throw LoglineError.usage('BAD_CURSOR', 'the cursor is not one this node gave out', 'pass the `next` value of a previous page unchanged');
-  return { ts, rid: Number(rid) };
+function decodeCursor(cursor: string): { ts: string; id8: bigint; rid: number } {
+  const [ts, i8, rid] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!ts || !i8 || !rid || !/^-?\d+$/.test(i8) || !/^\d+$/.test(rid)) {
+    throw LoglineError.usage('BAD_CURSOR', 'the cursor is not one this node gave out', 'pass the `next` value of a previous page unchanged');
+  }
+  return { ts, id8: BigInt(i8), rid: Number(rid) };
 }
 
 const PREFIX = /^[0-9a-f]{4,64}$/;
