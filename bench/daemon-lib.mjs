@@ -22,12 +22,12 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.prependListener(sig, killAll);
 export const PROFILE = flag('prof') || process.env.BENCH_PROF === '1';
 
 /**
- * `bin/logline --home H node start`, then its pid from `node status --json`. Returns { pid, home, socket, stop }.
+ * `bin/logline --home H node start [...args]` (e.g. `--listen /ip4/127.0.0.1/tcp/0`), then its pid from `node status --json`. Returns { pid, home, socket, stop }.
  * With `prof`, the daemon is started the way `node start` starts it (`node bin/logline --home H node start
  * --foreground`, detached, logging to the home's node.log) but with `--cpu-prof` into bench/out/prof/<label>-<time>/
  * (Node 20 refuses --cpu-prof in NODE_OPTIONS).
  */
-export async function startDaemon(home, { prof = PROFILE, label = 'daemon', env = {} } = {}) {
+export async function startDaemon(home, { prof = PROFILE, label = 'daemon', env = {}, args = [] } = {}) {
   let profDir = null;
   if (prof) {
     profDir = join(OUT, 'prof', `${label}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -35,7 +35,7 @@ export async function startDaemon(home, { prof = PROFILE, label = 'daemon', env 
     const paths = { state: join(home, 'state') };
     mkdirSync(paths.state, { recursive: true });
     const log = openSync(join(paths.state, 'node.log'), 'a');
-    const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, BIN, '--home', home, 'node', 'start', '--foreground'],
+    const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, BIN, '--home', home, 'node', 'start', '--foreground', ...args],
       { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...env } });
     closeSync(log);
     child.unref();
@@ -48,7 +48,7 @@ export async function startDaemon(home, { prof = PROFILE, label = 'daemon', env 
       await new Promise((r) => setTimeout(r, 100));
     }
   } else {
-    cli(home, ['node', 'start'], { env: { ...process.env, ...env } });
+    cli(home, ['node', 'start', ...args], { env: { ...process.env, ...env } });
   }
   const status = JSON.parse(cli(home, ['node', 'status', '--json']).stdout);
   const pid = status.pid;

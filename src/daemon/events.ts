@@ -16,6 +16,8 @@ export interface Subscriber {
 
 const POLL_MS = 25;
 const PAGE = 1000;
+/** Subscribers served before yielding to the event loop, so that appends are not held up by a big fan-out. */
+const SLICE = 256;
 
 /**
  * Live events from the store itself: it tails `spans` by local row order, so spans written by this daemon,
@@ -31,6 +33,8 @@ export class EventHub {
   private readonly page;
   private readonly maxRid;
   private scheduled = false;
+  private pumping = false;
+  private again = false;
 
   constructor(repo: SpansRepo) {
     this.repo = repo;
@@ -83,30 +87,49 @@ export class EventHub {
     });
   }
 
-  /** Delivers every span committed since the last pump: each event serialised once, one write per subscriber. */
+  /**
+   * Delivers every span committed since the last pump: each event serialised once, one write per subscriber,
+   * and at most SLICE subscribers per turn of the event loop. One pump runs at a time; commits made meanwhile
+   * are picked up by the next, so every subscriber gets every span once, in commit order.
+   */
   pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
     if (this.subs.size === 0) {
       this.cursor = (this.maxRid.get() as { m: number }).m;
       return;
     }
-    for (;;) {
-      const rows = this.page.all(this.cursor) as SpanRow[];
-      if (rows.length === 0) return;
-      this.cursor = rows[rows.length - 1].rid;
-      const events = rows.map((row) => {
-        const span = rowSpan(row);
-        return { span, json: JSON.stringify({ type: 'span', span, from: row.received_from }) };
-      });
-      for (const sub of this.subs) {
+    const rows = this.page.all(this.cursor) as SpanRow[];
+    if (rows.length === 0) return;
+    this.cursor = rows[rows.length - 1].rid;
+    const events = rows.map((row) => {
+      const span = rowSpan(row);
+      return { span, json: JSON.stringify({ type: 'span', span, from: row.received_from }) };
+    });
+    const subs = [...this.subs];
+    this.pumping = true;
+    const deliver = (from: number) => {
+      for (const sub of subs.slice(from, from + SLICE)) {
+        if (!this.subs.has(sub)) continue;
         const mine = events.filter((e) => matchesFilters(e.span, sub.filters)).map((e) => e.json);
-        if (mine.length === 0) continue;
-        if (!sub.send(mine)) {
+        if (mine.length > 0 && !sub.send(mine)) {
           this.subs.delete(sub);
           sub.close();
         }
       }
-      if (rows.length < PAGE) return;
-    }
+      if (from + SLICE < subs.length) {
+        setImmediate(() => deliver(from + SLICE));
+        return;
+      }
+      this.pumping = false;
+      if (this.again || rows.length === PAGE) {
+        this.again = false;
+        this.pump();
+      }
+    };
+    deliver(0);
   }
 
   private dataVersion(): number {
