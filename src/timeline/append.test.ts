@@ -24,7 +24,7 @@ describe('bulk append through the crypto pool', () => {
     off();
     expect(spans.map((s) => s.title)).toEqual(drafts.map((d) => d.title));
     expect(spans.filter((s) => s.tenant === 'acme').map((s) => s.seq)).toEqual(Array.from({ length: 8000 }, (_, i) => i + 1));
-    expect(committed).toEqual([5000, 5000, 2000]);
+    expect(committed).toEqual(Array(12).fill(1000));
     const report = await verifyStored(timeline.repo, { crypto: pool });
     expect(report).toMatchObject({ ok: true, checked: 12000 });
   });
@@ -41,12 +41,21 @@ describe('bulk append through the crypto pool', () => {
     off();
     expect(spans).toHaveLength(6000);
     const seqs = spans.map((s) => s.seq!);
-    expect(seqs.slice(0, 5000)).toEqual(Array.from({ length: 5000 }, (_, i) => 8001 + i));
-    expect(seqs[5000]).toBe(13002); // 13001 is the span that sneaked in
+    expect(seqs.slice(0, 1000)).toEqual(Array.from({ length: 1000 }, (_, i) => 8001 + i));
+    expect(seqs[1000]).toBe(9002); // 9001 is the span that sneaked in
+    expect(seqs[5999]).toBe(14001);
     expect((await verifyStored(timeline.repo, { crypto: pool })).ok).toBe(true);
   });
 
-  it('stores nothing when any draft is invalid, and lists every bad line', async () => {
+  it('a big call stores the chunks before an invalid draft and names its line', async () => {
+    const before = timeline.repo.count();
+    const drafts = Array.from({ length: 2500 }, (_, i) => ({ tenant: 'acme', title: i === 2100 ? 'two\nlines' : `big ${i}` }));
+    await expect(timeline.appendAsync(drafts, signer)).rejects.toMatchObject({ code: 'BATCH_REJECTED', details: { lines: [{ line: 2101, code: 'SPAN_BAD_TITLE' }] } });
+    expect(timeline.repo.count()).toBe(before + 2000);
+    expect((await verifyStored(timeline.repo, { crypto: pool })).ok).toBe(true);
+  });
+
+  it('stores nothing when any draft of a chunk-sized call is invalid, and lists every bad line', async () => {
     const before = timeline.repo.count();
     const drafts = Array.from({ length: 200 }, (_, i) => ({ tenant: 'acme', title: i === 5 || i === 150 ? 'two\nlines' : `ok ${i}` }));
     await expect(timeline.appendAsync(drafts, signer)).rejects.toMatchObject({ code: 'BATCH_REJECTED', details: { lines: [{ line: 6, code: 'SPAN_BAD_TITLE' }, { line: 151, code: 'SPAN_BAD_TITLE' }] } });

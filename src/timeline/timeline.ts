@@ -2,7 +2,7 @@ import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import { inlineCrypto, type CryptoPool } from '../identity/crypto-pool.js';
 import type { SpansRepo } from '../store/spans-repo.js';
-import { batchError, buildDrafts, type Built, type Draft } from './build.js';
+import { batchError, buildDrafts, type Built, type Draft, type Heads } from './build.js';
 import { spanRow } from './rows.js';
 import type { Span } from './span.js';
 import { badSignature, checkSignedSpan, verifySpan, type CheckedSpan } from './validate.js';
@@ -19,10 +19,11 @@ export const CHAIN_ERRORS = {
 } as const;
 
 /**
- * Spans per write transaction in `appendAsync`. Big: most of a commit's cost is writing the index pages it
- * dirtied, and a bigger transaction dirties the same pages more often. (API batches, ≤ 1000, stay atomic.)
+ * Drafts per chunk of `appendAsync`: built, signed (in a worker) and stored (one transaction) as a unit, so
+ * that building and storing one chunk on the main thread overlaps signing the next. API batches (≤ 1000) fit
+ * in one and stay atomic.
  */
-const CHUNK = 5000;
+const CHUNK = 1000;
 
 function chainError(code: keyof typeof CHAIN_ERRORS, message: string): LoglineError {
   return new LoglineError(code, message, { hint: CHAIN_ERRORS[code] });
@@ -65,32 +66,45 @@ export class Timeline {
   }
 
   /**
-   * `append` for big batches: spans are built and hashed here, signed in the crypto pool's worker threads,
-   * and stored in transactions of CHUNK spans, each chunk stored while the next is being signed. Invalid
-   * drafts fail the whole call before anything is stored; a writer in another process that moves a head
-   * meanwhile makes the rest be rebuilt on top of it.
+   * `append` for big batches: drafts are built and hashed here CHUNK at a time, signed in the crypto pool's
+   * worker threads, and each chunk is stored in its own transaction while the next one is built and signed.
+   * A call of at most CHUNK drafts is all or nothing; in a bigger one, the chunks before an invalid draft are
+   * stored (the error gives the line). A writer in another process that moves a head meanwhile makes the
+   * rest be rebuilt on top of it.
    */
   appendAsync(drafts: readonly Draft[], signer: Signer): Promise<Span[]> {
     const run = async (): Promise<Span[]> => {
       const out: Span[] = [];
-      let rest = drafts;
-      for (;;) {
-        const result = buildDrafts(rest, signer.did, new Map(), (t) => this.headOf(signer.did, t));
-        if (result.failures.length > 0) throw batchError(rest.length, result);
-        const chunks: Built[][] = [];
-        for (let i = 0; i < result.built.length; i += CHUNK) chunks.push(result.built.slice(i, i + CHUNK));
-        const signing = chunks.map((c) => this.crypto().sign(signer, c.map((b) => b.id)));
-        signing.forEach((p) => p.catch(() => {})); // chunks abandoned after a conflict
-        let stored = 0;
-        for (let k = 0; k < chunks.length; k++) {
-          const spans = this.storeChunk(chunks[k], await signing[k], signer.did);
-          if (spans === null) break;
-          out.push(...spans);
-          stored += spans.length;
+      let done = 0;
+      const readHead = (t: string) => this.headOf(signer.did, t);
+      while (done < drafts.length) {
+        const heads = new Map() as Heads;
+        let pending: { built: Built[]; sigs: Promise<Buffer[]> } | undefined;
+        for (let i = done; ; i += CHUNK) {
+          let next: typeof pending;
+          if (i < drafts.length) {
+            const part = drafts.slice(i, i + CHUNK);
+            const result = buildDrafts(part, signer.did, heads, readHead);
+            if (result.failures.length > 0) {
+              // the chunks before the invalid one are stored; it and the rest are not
+              if (pending) this.storeChunk(pending.built, await pending.sigs, signer.did);
+              for (const f of result.failures) f.line += i;
+              throw batchError(drafts.length, result);
+            }
+            next = { built: result.built, sigs: this.crypto().sign(signer, result.built.map((b) => b.id)) };
+            next.sigs.catch(() => {}); // abandoned after a conflict or an error
+          }
+          if (pending) {
+            const spans = this.storeChunk(pending.built, await pending.sigs, signer.did);
+            if (spans === null) break; // a head moved: rebuild from `done`
+            out.push(...spans);
+            done += spans.length;
+          }
+          if (!next) break;
+          pending = next;
         }
-        if (stored === rest.length) return out;
-        rest = rest.slice(stored);
       }
+      return out;
     };
     // async appends in this process take turns: interleaved they would only conflict with each other
     const turn = this.appendTurn.then(run);
