@@ -1,15 +1,18 @@
 import { createRequire } from 'node:module';
-import type BetterSqlite3 from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { LoglineError } from '../errors/errors.js';
 import { migrate } from './migrate.js';
 
-export type Db = BetterSqlite3.Database;
+export type Db = Database.Database;
 
-/** The native binding loads on first open, so that commands served by the daemon never pay for it. */
-let Database: typeof BetterSqlite3 | undefined;
-function sqlite(): typeof BetterSqlite3 {
-  Database ??= createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-  return Database;
+/**
+ * The native addon's path, found once. Handing it to better-sqlite3 skips the `bindings` package's search of a
+ * dozen candidate paths; the addon itself loads on the first open, so commands served by the daemon never pay.
+ */
+let addonPath: string | undefined;
+function nativeBinding(): string {
+  addonPath ??= createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  return addonPath;
 }
 
 export interface OpenInit {
@@ -22,7 +25,7 @@ export interface OpenInit {
 export function openDb(file: string, init: OpenInit = {}): Db {
   let db: Db;
   try {
-    db = new (sqlite())(file, { readonly: init.readonly ?? false, fileMustExist: init.readonly ?? false });
+    db = new Database(file, { readonly: init.readonly ?? false, fileMustExist: init.readonly ?? false, nativeBinding: nativeBinding() });
   } catch (e) {
     throw new LoglineError('DB_OPEN_FAILED', `cannot open the database ${file}: ${(e as Error).message}`, {
       hint: 'check that the path exists and is writable, or run `logline init`',
