@@ -57,7 +57,7 @@ export class DaemonNode {
     return this.home.keystore.get(this.home.defaultIdentity()).did;
   }
 
-  /** Opens the store and starts the event tail; the API answers `starting` until this is done. */
+  /** Opens the store and starts the event tail (the daemon says `ready` once everything has started). */
   open(): void {
     const hub = new EventHub(this.home.repo);
     this.home.timeline.onCommit((spans, from) => {
@@ -66,7 +66,6 @@ export class DaemonNode {
     });
     hub.start();
     this.hubInstance = hub;
-    this.state = 'ready';
   }
 
   get hub(): EventHub {

@@ -1,13 +1,5 @@
 import './polyfill.js';
-import { createLibp2p, type Libp2p } from 'libp2p';
-import { tcp } from '@libp2p/tcp';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@libp2p/yamux';
-import { identify } from '@libp2p/identify';
-import { ping } from '@libp2p/ping';
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
-import { lpStream } from '@libp2p/utils';
-import { multiaddr } from '@multiformats/multiaddr';
+import type { Libp2p } from 'libp2p';
 import type { Stream } from '@libp2p/interface';
 import type { Home } from '../node/home.js';
 import type { Span } from '../timeline/span.js';
@@ -18,6 +10,24 @@ import { peerIdOfMultiaddr } from './peer-id.js';
 import { loadTrust, type PeerTrust } from './trust.js';
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4141'];
+
+/**
+ * The libp2p packages, imported when the node starts. Dynamic imports keep them ES modules wherever this file
+ * ends up (the CLI bundle is CommonJS, and libp2p cannot be required), and out of every command that does not
+ * start a node.
+ */
+async function libp2pModules() {
+  const [libp2p, tcp, noise, yamux, identify, ping, keys, utils, ma] = await Promise.all([
+    import('libp2p'), import('@libp2p/tcp'), import('@chainsafe/libp2p-noise'), import('@libp2p/yamux'),
+    import('@libp2p/identify'), import('@libp2p/ping'), import('@libp2p/crypto/keys'), import('@libp2p/utils'),
+    import('@multiformats/multiaddr'),
+  ]);
+  return {
+    createLibp2p: libp2p.createLibp2p, tcp: tcp.tcp, noise: noise.noise, yamux: yamux.yamux, identify: identify.identify,
+    ping: ping.ping, generateKeyPairFromSeed: keys.generateKeyPairFromSeed, lpStream: utils.lpStream, multiaddr: ma.multiaddr,
+  };
+}
+type Modules = Awaited<ReturnType<typeof libp2pModules>>;
 const DIAL_EVERY_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -39,6 +49,7 @@ export interface FederationInit {
 export class Federation {
   private readonly init: FederationInit;
   private node: Libp2p | undefined;
+  private lib: Modules | undefined;
   private trustTable = new Map<string, PeerTrust>();
   private readonly sessions = new Map<string, SyncSession>();
   private readonly stats = new Map<string, PeerStats>();
@@ -76,6 +87,7 @@ export class Federation {
     const signer = home.signer(nodeHandle(home));
     this.reloadTrust();
     for (const addr of this.init.bootstrap ?? []) this.learn(peerIdOfMultiaddr(addr), [addr]);
+    const { createLibp2p, generateKeyPairFromSeed, tcp, noise, yamux, identify, ping } = this.lib = await libp2pModules();
     const peerDiscovery = this.init.mdns ? [(await import('@libp2p/mdns')).mdns()] : [];
     this.node = await createLibp2p({
       privateKey: await generateKeyPairFromSeed('Ed25519', signer.seed),
@@ -193,7 +205,7 @@ export class Federation {
   private async dial(peer: string, addrs: string[]): Promise<void> {
     for (const addr of addrs) {
       try {
-        const stream = await this.node!.dialProtocol(multiaddr(addr), PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+        const stream = await this.node!.dialProtocol(this.lib!.multiaddr(addr), PROTOCOL, { signal: AbortSignal.timeout(10_000) });
         this.backoff.delete(peer);
         if (this.sessions.get(peer)?.open) {
           stream.abort(new Error('already in session'));
@@ -210,7 +222,7 @@ export class Federation {
   }
 
   private runSession(stream: Stream, peer: string): void {
-    const session = new SyncSession(this.host, channelOf(stream), peer, this.statsOf(peer));
+    const session = new SyncSession(this.host, channelOf(this.lib!, stream), peer, this.statsOf(peer));
     this.sessions.set(peer, session);
     void session.run().finally(() => {
       if (this.sessions.get(peer) === session) this.sessions.delete(peer);
@@ -218,7 +230,7 @@ export class Federation {
   }
 }
 
-function channelOf(stream: Stream): FrameChannel {
+function channelOf({ lpStream }: Modules, stream: Stream): FrameChannel {
   // the length decoder turns an oversized or garbage prefix into a counted protocol violation (SYNC_FRAME_TOO_LARGE)
   const lp = lpStream(stream, { maxDataLength: MAX_FRAME, lengthDecoder: decodeFrameLength });
   return {
