@@ -55,7 +55,7 @@ cases.forEach((c, j) => {
 const med = (what) => median(times[cases.findIndex((c) => c.what === what)]);
 table(`cold start, ${RUNS} interleaved runs each (${WARMUP} warm-up)`, rows, [
   `logline log − node -e 0 (median): ${fmtMs(med('logline log "bench"') - base.med)}; of which loading the CLI (--version): ${fmtMs(med('logline --version') - base.med)}; loading better-sqlite3 alone: ${fmtMs(med('node + import better-sqlite3') - base.med)}`,
-  `bin/logline loads ${existsSync(join(ROOT, 'dist', 'cli-bundle', 'main.js')) ? 'the bundle dist/cli-bundle/main.js' : 'the dist/ modules'}`,
+  `bin/logline loads ${existsSync(join(ROOT, 'dist', 'cli-bundle', 'main.cjs')) ? 'the bundle dist/cli-bundle/main.cjs' : 'the dist/ modules'}`,
 ]);
 
 // --- where the time of `log` goes: the same steps in process, timed one by one (fresh process each run) ------
