@@ -10,10 +10,10 @@ export type Head = [author: string, seq: number, id: string];
  * missing is refused), so the highest seq is the contiguous one. Private spans have no seq and no part here.
  */
 export function tenantHeads(repo: SpansRepo, tenant: string): Head[] {
-  const rows = repo.db.prepare(`SELECT a.did AS author, s.seq, s.id FROM spans s JOIN authors a ON a.id = s.author
-    JOIN (SELECT author, max(seq) AS seq FROM spans WHERE tenant = ? AND seq IS NOT NULL GROUP BY author) h
-      ON h.author = s.author AND h.seq = s.seq
-    WHERE s.tenant = ? ORDER BY a.did`).all(tenant, tenant) as { author: string; seq: number; id: Buffer }[];
+  // one probe of the chain index per known author (authors are few; a tenant's spans may be millions)
+  const rows = repo.db.prepare(`SELECT a.did AS author, s.seq, s.id FROM authors a
+    JOIN spans s ON s.rid = (SELECT rid FROM spans WHERE author = a.id AND tenant = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1)
+    ORDER BY a.did`).all(tenant) as { author: string; seq: number; id: Buffer }[];
   return rows.map((r) => [r.author, r.seq, r.id.toString('hex')]);
 }
 
