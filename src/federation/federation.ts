@@ -29,6 +29,8 @@ async function libp2pModules() {
 }
 type Modules = Awaited<ReturnType<typeof libp2pModules>>;
 const DIAL_EVERY_MS = 1000;
+/** Bytes a peer may have in flight to this node on one stream (libp2p's default of 4 MiB cut long ranges). */
+const RECEIVE_BUFFER = 64 * 1024 * 1024;
 const MAX_BACKOFF_MS = 30_000;
 
 export interface FederationInit {
@@ -226,17 +228,21 @@ export class Federation {
     this.sessions.set(peer, session);
     void session.run().finally(() => {
       if (this.sessions.get(peer) === session) this.sessions.delete(peer);
+      this.init.log?.(`sync with ${peer} ended: ${session.endReason}`);
     });
   }
 }
 
 function channelOf({ lpStream }: Modules, stream: Stream): FrameChannel {
   // the length decoder turns an oversized or garbage prefix into a counted protocol violation (SYNC_FRAME_TOO_LARGE)
-  const lp = lpStream(stream, { maxDataLength: MAX_FRAME, lengthDecoder: decodeFrameLength });
+  // maxBufferSize: what a peer may have in flight while frames are being verified and stored (bounded memory)
+  const lp = lpStream(stream, { maxDataLength: MAX_FRAME, lengthDecoder: decodeFrameLength, maxBufferSize: RECEIVE_BUFFER });
   return {
     read: async () => (await lp.read()).subarray(),
     write: (bytes) => lp.write(bytes),
     close: async () => { await stream.close().catch(() => stream.abort(new Error('closed'))); },
+    pause: () => { if (stream.status === 'open') stream.pause(); },
+    resume: () => { if (stream.status === 'open') stream.resume(); },
   };
 }
 

@@ -12,6 +12,9 @@ export interface FrameChannel {
   read(): Promise<Uint8Array>;
   write(bytes: Uint8Array): Promise<void>;
   close(): Promise<void>;
+  /** Stop (and restart) taking data from the peer: its sender is held back by the muxer's flow control. */
+  pause?(): void;
+  resume?(): void;
 }
 
 /** What a session needs from the node. */
@@ -48,6 +51,8 @@ export class SyncSession {
   /** Tenants of a round this side started that the peer has not finished yet. */
   private readonly pending = new Set<string>();
   private roundWaiters: (() => void)[] = [];
+  /** Why the session ended, for the node's log. */
+  endReason = 'closed';
 
   constructor(host: SyncHost, channel: FrameChannel, peer: string, stats: PeerStats) {
     this.host = host;
@@ -68,9 +73,16 @@ export class SyncSession {
     try {
       while (!this.closed) {
         const frame = decodeFrame(await this.channel.read());
-        await this.handle(frame);
+        // while a frame is handled (spans verified and stored), the peer waits instead of filling our buffers
+        this.channel.pause?.();
+        try {
+          await this.handle(frame);
+        } finally {
+          this.channel.resume?.();
+        }
       }
     } catch (e) {
+      this.endReason = e instanceof LoglineError ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e);
       if (!this.closed && e instanceof LoglineError) await this.fail(e);
     } finally {
       await this.close();
