@@ -28,6 +28,8 @@ export interface SyncHost {
 }
 
 const KEEPALIVE_MS = 30_000;
+/** `spans` frames verified at once: one is stored while the next ones are verified in the worker pool. */
+const IN_FLIGHT = 4;
 const CAPS = ['heads', 'want', 'live'];
 
 /**
@@ -53,6 +55,8 @@ export class SyncSession {
   private roundWaiters: (() => void)[] = [];
   /** Why the session ended, for the node's log. */
   endReason = 'closed';
+  /** `spans` frames being verified and stored (in order, by the node), at most IN_FLIGHT. */
+  private readonly inflight: Promise<void>[] = [];
 
   constructor(host: SyncHost, channel: FrameChannel, peer: string, stats: PeerStats) {
     this.host = host;
@@ -125,6 +129,15 @@ export class SyncSession {
   }
 
   private async handle(f: Frame): Promise<void> {
+    if (f.t === 'spans') {
+      // a violation found while later frames are read ends the session at once, not when it is awaited
+      const receiving = this.receive(f.tenant, f.items).catch((e: unknown) => this.abort(e));
+      this.inflight.push(receiving);
+      if (this.inflight.length >= IN_FLIGHT) await this.inflight.shift();
+      return;
+    }
+    // anything else is answered from the store: first let the spans received before it land
+    while (this.inflight.length > 0) await this.inflight.shift();
     switch (f.t) {
       case 'hello': {
         if (f.proto !== PROTO_VERSION) throw new LoglineError('SYNC_VERSION', `the peer speaks sync protocol ${f.proto}, this node ${PROTO_VERSION}`);
@@ -156,8 +169,6 @@ export class SyncSession {
           this.send({ t: 'heads', tenant: f.tenant, heads: tenantHeads(this.host.repo, f.tenant) });
         }
         return;
-      case 'spans':
-        return this.receive(f.tenant, f.items);
       case 'want':
         if (!this.shared.has(f.tenant)) this.refuse(f.tenant);
         this.sendRange(f.tenant, f.author, f.from);
@@ -258,6 +269,13 @@ export class SyncSession {
 
   private synced(): void {
     this.stats.lastSync = new Date().toISOString();
+  }
+
+  private async abort(e: unknown): Promise<void> {
+    if (this.closed) return;
+    this.endReason = e instanceof LoglineError ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e);
+    if (e instanceof LoglineError) await this.fail(e);
+    await this.close();
   }
 
   /** Counts the violation and tells the peer why, ahead of anything queued, before the session closes. */
