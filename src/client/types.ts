@@ -1,4 +1,4 @@
-import type { AppendRequest, ImportReport, Page, QueryFilters, VerifyReport } from '../api/types.js';
+import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
 import type { Span } from '../timeline/span.js';
 import type { PeerInfo } from '../federation/peer-info.js';
 
@@ -35,4 +35,3 @@ export interface LoglineClient {
   close(): Promise<void>;
 }
 
-export type { ImportReport };

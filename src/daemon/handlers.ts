@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { MAX_BATCH, MAX_BODY_BYTES, NDJSON, ROUTES, SSE } from '../api/routes.js';
+import { MAX_BATCH, NDJSON, ROUTES, SSE } from '../api/routes.js';
 import { filtersFromParams } from '../api/filters.js';
 import type { AppendRequest, QueryFilters } from '../api/types.js';
 import { LoglineError } from '../errors/errors.js';

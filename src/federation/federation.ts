@@ -9,8 +9,6 @@ import { SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/
 import { peerIdOfMultiaddr } from './peer-id.js';
 import { loadTrust, type PeerTrust } from './trust.js';
 
-export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4141'];
-
 /**
  * The libp2p packages, imported when the node starts. Dynamic imports keep them ES modules wherever this file
  * ends up (the CLI bundle is CommonJS, and libp2p cannot be required), and out of every command that does not
@@ -173,12 +171,15 @@ export class Federation {
   }
 
   private inbound(stream: Stream, peer: string): void {
-    if ((this.trustTable.get(peer)?.tenants.size ?? 0) === 0 || this.sessions.get(peer)?.open) {
-      if ((this.trustTable.get(peer)?.tenants.size ?? 0) === 0) this.statsOf(peer).rejected.NOT_TRUSTED = (this.statsOf(peer).rejected.NOT_TRUSTED ?? 0) + 1;
-      stream.abort(new Error('not trusted, or already in session'));
-      return;
+    if ((this.trustTable.get(peer)?.tenants.size ?? 0) === 0) {
+      const rejected = this.statsOf(peer).rejected;
+      rejected.NOT_TRUSTED = (rejected.NOT_TRUSTED ?? 0) + 1;
+      stream.abort(new Error('not trusted for any tenant'));
+    } else if (this.sessions.get(peer)?.open) {
+      stream.abort(new Error('already in session'));
+    } else {
+      this.runSession(stream, peer);
     }
-    this.runSession(stream, peer);
   }
 
   private learn(peer: string | null, addrs: string[]): void {

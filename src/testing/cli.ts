@@ -67,9 +67,3 @@ export function initHome(handle = 'dan', tenant = 'acme', extraEnv?: NodeJS.Proc
   if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
   return { home, cleanup, run: (args, opts) => cli(['--home', home, ...args], { ...opts, env: { ...extraEnv, ...opts?.env } }) };
 }
-
-/** A daemon started with `node start` (detached, a real child process) in an initialised temp home. */
-export function startDaemonIn(h: { run: (args: string[], opts?: CliOptions) => CliResult }, args: string[] = []): void {
-  const r = h.run(['node', 'start', ...args]);
-  if (r.code !== 0) throw new Error(`node start failed: ${r.stderr}`);
-}

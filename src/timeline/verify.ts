@@ -2,7 +2,7 @@ import type { VerifyFinding, VerifyReport } from '../api/types.js';
 import { verifyByDid } from '../identity/ed25519.js';
 import { inlineCrypto, type CryptoPool } from '../identity/crypto-pool.js';
 import type { SpanRow, SpansRepo } from '../store/spans-repo.js';
-import { id8, SPAN_SELECT, SPAN_SELECT_AIX } from '../store/spans-repo.js';
+import { id8, SPAN_SELECT_AIX } from '../store/spans-repo.js';
 import { spanIdBytes } from './canonical.js';
 
 /** Findings are capped so that a badly damaged store still gives a readable report. */
