@@ -34,7 +34,8 @@ export function loadConfig(file: string, flags: Record<string, ConfigValue | und
   };
 }
 
-function readConfigFile(file: string): Record<string, ConfigValue> {
+/** The values written in a config file, unchecked against their types (absent is empty; bad TOML and unknown keys throw). */
+export function readConfigFile(file: string): Record<string, ConfigValue> {
   if (!existsSync(file)) return {};
   let parsed: Record<string, unknown>;
   try {

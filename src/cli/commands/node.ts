@@ -7,6 +7,7 @@ import { EXIT, LoglineError } from '../../errors/errors.js';
 import type { Home } from '../../node/home.js';
 import type { Context } from '../context.js';
 import { contextOf } from '../context.js';
+import { configFlagHelp } from '../config-help.js';
 import { collect } from '../parse.js';
 
 const START_TIMEOUT_MS = 15_000;
@@ -20,8 +21,8 @@ export default function register(program: Command): void {
   node.command('start')
     .description('start the daemon (detached, logging under the state dir), or in the foreground')
     .option('--foreground', 'run in this process until SIGTERM or SIGINT')
-    .option('--http <host:port>', 'also listen on TCP with bearer tokens (config key http)')
-    .option('--listen <multiaddr>', 'libp2p listen address, repeatable (config key listen; default /ip4/0.0.0.0/tcp/4141)', collect)
+    .option('--http <host:port>', configFlagHelp('http', 'also listen on TCP with bearer tokens'))
+    .option('--listen <multiaddr>', configFlagHelp('listen', 'libp2p listen address, repeatable'), collect)
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       if (flags.foreground) return runForeground(ctx, flags);
@@ -39,8 +40,8 @@ export default function register(program: Command): void {
 
   node.command('restart')
     .description('stop the daemon if it runs, then start it detached')
-    .option('--http <host:port>', 'also listen on TCP with bearer tokens')
-    .option('--listen <multiaddr>', 'libp2p listen address, repeatable', collect)
+    .option('--http <host:port>', configFlagHelp('http', 'also listen on TCP with bearer tokens'))
+    .option('--listen <multiaddr>', configFlagHelp('listen', 'libp2p listen address, repeatable'), collect)
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       await stopDaemon(ctx.home());
