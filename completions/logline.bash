@@ -12,202 +12,202 @@ _logline_spec() {
       args='' ;;
     'completion')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='bash zsh fish' ;;
     'config')
       subs='get set unset list'
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'config get')
       subs=''
-      flags='--show-origin -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--show-origin -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit' ;;
     'config set')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit' ;;
     'config unset')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit' ;;
     'config list')
       subs=''
-      flags='--show-origin -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--show-origin -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'export')
       subs=''
-      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -o --output -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -o --output -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--author --since --until --status --tag --contract --workflow --flow -o --output --home --tenant --passphrase-file'
       args='' ;;
     'id')
       subs='show list'
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'id show')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'id list')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'import')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='@file' ;;
     'init')
       subs=''
-      flags='--handle -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--handle -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--handle --home --tenant --passphrase-file'
       args='' ;;
     'log')
       subs=''
-      flags='--status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as --home --tenant --passphrase-file'
       args='' ;;
     'node')
       subs='start stop restart status install-service'
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'node start')
       subs=''
-      flags='--foreground --http --listen -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--foreground --http --listen -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--http --listen --home --tenant --passphrase-file'
       args='' ;;
     'node stop')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'node restart')
       subs=''
-      flags='--http --listen -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--http --listen -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--http --listen --home --tenant --passphrase-file'
       args='' ;;
     'node status')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'node install-service')
       subs=''
-      flags='--force --stdout -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--force --stdout -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'paths')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'peer')
       subs='add trust untrust remove list'
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'peer add')
       subs=''
-      flags='--trust -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--trust -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--trust --home --tenant --passphrase-file'
       args='' ;;
     'peer trust')
       subs=''
-      flags='--trust -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--trust -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--trust --home --tenant --passphrase-file'
       args='' ;;
     'peer untrust')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'peer remove')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'peer list')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'run')
       subs=''
-      flags='--title --status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--title --status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--title --status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as --home --tenant --passphrase-file'
       args='' ;;
     'search')
       subs=''
-      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants --limit --cursor --ndjson -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants --limit --cursor --ndjson -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--author --since --until --status --tag --contract --workflow --flow --limit --cursor --home --tenant --passphrase-file'
       args='' ;;
     'span')
       subs='show'
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'span show')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'sync')
       subs=''
-      flags='--peer -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--peer -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--peer --home --tenant --passphrase-file'
       args='' ;;
     'tail')
       subs=''
-      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -n --lines -f --follow -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -n --lines -f --follow -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--author --since --until --status --tag --contract --workflow --flow -n --lines --home --tenant --passphrase-file'
       args='' ;;
     'timeline')
       subs=''
-      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants --limit --cursor --ndjson -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants --limit --cursor --ndjson -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--author --since --until --status --tag --contract --workflow --flow --limit --cursor --home --tenant --passphrase-file'
       args='' ;;
     'token')
       subs='create list revoke'
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'token create')
       subs=''
-      flags='--role --ttl -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--role --ttl -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--role --ttl --home --tenant --passphrase-file'
       args='' ;;
     'token list')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'token revoke')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'top')
       subs=''
-      flags='--interval -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--interval -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--interval --home --tenant --passphrase-file'
       args='' ;;
     'verify')
       subs=''
-      flags='--all -h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='--all -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'version')
       subs=''
-      flags='-h --help -V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
   esac

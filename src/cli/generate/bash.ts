@@ -1,4 +1,4 @@
-import { allCommands, type CommandSpec, type OptionSpec } from './tree.js';
+import { allCommands, globalOptions, type CommandSpec, type OptionSpec } from './tree.js';
 
 const HEADER = `# bash completion for logline                                    -*- shell-script -*-
 # Generated from the command tree by \`npm run generate\` (also printed by \`logline completion bash\`); do not edit.
@@ -12,9 +12,9 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * first-argument words of each command; \`_logline\` walks the words typed so far to find the command.
  */
 export function bashCompletion(root: CommandSpec): string {
-  const globals = root.options;
+  const globals = globalOptions(root);
   const specs = allCommands(root).map((c) => {
-    const options = c.path.length === 0 ? globals : [...c.options, ...globals];
+    const options = c.path.length === 0 ? root.options : [...c.options, ...globals];
     const first = c.args[0];
     const args = first?.completes === 'choices' ? first.choices!.join(' ') : first?.completes === 'file' ? '@file' : '';
     return `    ${q(c.path.join(' '))})

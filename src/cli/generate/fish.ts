@@ -1,4 +1,4 @@
-import { allCommands, type CommandSpec, type OptionSpec } from './tree.js';
+import { allCommands, globalOptions, type CommandSpec, type OptionSpec } from './tree.js';
 
 const HEADER = `# fish completion for logline. Generated from the command tree by \`npm run generate\` (also printed by
 # \`logline completion fish\`); do not edit. Install: copy it to ~/.config/fish/completions/logline.fish`;
@@ -13,9 +13,10 @@ const q = (s: string) => `'${s.replace(/[\\']/g, '\\$&')}'`;
 export function fishCompletion(root: CommandSpec): string {
   const commands = allCommands(root);
   const subsCases = commands.filter((c) => c.commands.length > 0)
-    .map((c) => `        case ${q(c.path.join(' '))}\n            echo ${c.commands.map((s) => q(s.path.at(-1)!)).join(' ')}`);
+    .map((c) => `        case ${q(c.path.join(' '))}\n            printf '%s\\n' ${c.commands.map((s) => q(s.path.at(-1)!)).join(' ')}`);
   const valuedCases = commands.filter((c) => c.path.length > 0 && c.options.some((o) => o.value !== undefined))
-    .map((c) => `        case ${q(c.path.join(' '))}\n            echo ${valuedNames(c.options).join(' ')}`);
+    .map((c) => `        case ${q(c.path.join(' '))}\n            printf '%s\\n' ${valuedNames(c.options).join(' ')}`);
+  const globals = new Set(globalOptions(root));
   const lines: string[] = [];
   for (const c of commands) {
     const at = `-n '__logline_at ${q(c.path.join(' ')).replace(/'/g, '\\\'')}'`;
@@ -23,7 +24,7 @@ export function fishCompletion(root: CommandSpec): string {
     const first = c.args[0];
     if (first?.completes === 'choices') lines.push(`complete -c logline ${at} -a ${q(first.choices!.join(' '))}`);
     if (first?.completes === 'file') lines.push(`complete -c logline ${at} -F`);
-    for (const o of c.options) lines.push(optionLine(o, c.path.length === 0 ? '' : ` ${at}`));
+    for (const o of c.options) lines.push(optionLine(o, globals.has(o) ? '' : ` ${at}`));
   }
   return `${HEADER}
 
@@ -36,7 +37,7 @@ end
 
 # the flags of a command that take a value (the global ones included)
 function __logline_valued
-    echo ${valuedNames(root.options).join(' ')}
+    printf '%s\\n' ${valuedNames(root.options).join(' ')}
     switch "$argv[1]"
 ${valuedCases.join('\n')}
     end

@@ -4,7 +4,7 @@
  */
 import { CONFIG } from '../../config/definitions.js';
 import { arg, bold, esc, italic, line, tagged, title, verbatim } from './roff.js';
-import type { ArgumentSpec, CommandSpec, OptionSpec } from './tree.js';
+import { globalOptions, type ArgumentSpec, type CommandSpec, type OptionSpec } from './tree.js';
 
 /** Environment variables that are not config keys. */
 const ENVIRONMENT: [string, string][] = [
@@ -69,7 +69,7 @@ function nounPage(noun: CommandSpec, root: CommandSpec, version: string): string
   }
   parts.push(
     '.SH GLOBAL OPTIONS',
-    line(`Every command also takes the global options of logline(1): ${root.options.flatMap((o) => o.names.filter((n) => n.startsWith('--'))).join(', ')}.`),
+    line(`Every command also takes the global options of logline(1): ${globalOptions(root).flatMap((o) => o.names.filter((n) => n.startsWith('--'))).join(', ')}.`),
     '.SH SEE ALSO', seeAlso(['logline(1)', 'logline-config(5)']),
   );
   return page(parts);
@@ -100,7 +100,7 @@ function configPage(version: string): string {
       `.TP\n${bold(d.name)} (${italic(d.type)})`, line(`${capital(d.description)}.`), '.br',
       line(`Default: ${d.default === null ? 'unset' : String(d.default)}. Environment: ${d.env}.${d.flag ? ` Flag: ${d.flag}.` : ''}`),
     ]),
-    '.SH EXAMPLE', verbatim(`# ${example.length ? 'config.toml' : ''}\n${example.join('\n')}\n\n$ logline config set tenant acme\n$ logline config list --show-origin`),
+    '.SH EXAMPLE', verbatim(`# config.toml\n${example.join('\n')}\n\n$ logline config set tenant acme\n$ logline config list --show-origin`),
     '.SH SEE ALSO', seeAlso(['logline(1)', 'logline-config(1)']),
   ]);
 }

@@ -53,6 +53,11 @@ export function commandTree(program: Command, path: string[] = []): CommandSpec 
   };
 }
 
+/** The root's options that apply under every command (help and version are the root's own). */
+export function globalOptions(root: CommandSpec): OptionSpec[] {
+  return root.options.filter((o) => !o.names.includes('--help') && !o.names.includes('--version'));
+}
+
 /** Every command of the tree, depth first, the root first. */
 export function allCommands(root: CommandSpec): CommandSpec[] {
   return [root, ...root.commands.flatMap(allCommands)];

@@ -1,4 +1,4 @@
-import { allCommands, type ArgumentSpec, type CommandSpec, type OptionSpec } from './tree.js';
+import { allCommands, globalOptions, type ArgumentSpec, type CommandSpec, type OptionSpec } from './tree.js';
 
 const HEADER = `#compdef logline
 # zsh completion for logline. Generated from the command tree by \`npm run generate\` (also printed by
@@ -15,7 +15,7 @@ const fn = (path: string[]) => ['_logline', ...path].join('_').replace(/[^A-Za-z
 
 /** The zsh completion script: one function per command, each an `_arguments` call (after git's and docker's). */
 export function zshCompletion(root: CommandSpec): string {
-  const functions = allCommands(root).map((c) => commandFunction(c, c.path.length === 0 ? c.options : [...c.options, ...root.options]));
+  const functions = allCommands(root).map((c) => commandFunction(c, c.path.length === 0 ? c.options : [...c.options, ...globalOptions(root)]));
   return `${HEADER}
 
 ${functions.join('\n\n')}
