@@ -78,13 +78,13 @@ export default function register(program: Command): void {
   node.command('install-service')
     .description('write a systemd user unit that runs this home\'s daemon')
     .option('--force', 'overwrite an existing unit')
-    .option('--stdout', 'print the unit instead of writing it')
+    .option('--stdout', 'print the unit instead of writing it (with --json, as the field text)')
     .action((opts: { force?: boolean; stdout?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const home = ctx.home();
       const name = home.paths.home ? `logline-${home.paths.home.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : 'logline';
       const unit = serviceUnit(home);
-      if (opts.stdout) return ctx.out.line(unit);
+      if (opts.stdout) return ctx.out.json ? ctx.out.data({ file: null, unit: `${name}.service`, text: unit }) : ctx.out.line(unit);
       const dir = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'systemd', 'user');
       const file = join(dir, `${name}.service`);
       if (existsSync(file) && !opts.force) throw new LoglineError('SERVICE_EXISTS', `${file} exists`, { hint: 'pass --force to overwrite it' });
