@@ -21,6 +21,8 @@ export interface TailInit {
   via: 'daemon' | 'local';
   /** The filters in words. */
   filters: string;
+  /** Show each span's tenant (when following more than one). */
+  showTenant: boolean;
 }
 
 /** Draws until the user quits or the stream ends. */
@@ -36,7 +38,7 @@ export async function runTail(init: TailInit): Promise<void> {
 /** New spans are drawn in batches: at most this often, however fast they arrive. */
 const FLUSH_MS = 50;
 
-function Tail({ initial, spans, stop, via, filters }: TailInit) {
+function Tail({ initial, spans, stop, via, filters, showTenant }: TailInit) {
   const { exit } = useApp();
   // Each batch is a fresh <Static> (a new key) holding only that batch: what has been drawn is not kept.
   const [batch, setBatch] = useState(() => ({ gen: 0, items: initial }));
@@ -73,7 +75,7 @@ function Tail({ initial, spans, stop, via, filters }: TailInit) {
   const secs = Math.max(1, (Date.now() - started) / 1000);
   return (
     <>
-      <Static key={batch.gen} items={batch.items}>{(item, i) => <SpanLine key={i} {...item} />}</Static>
+      <Static key={batch.gen} items={batch.items}>{(item, i) => <SpanLine key={i} {...item} showTenant={showTenant} />}</Static>
       <Box borderStyle="single" borderTop borderBottom={false} borderLeft={false} borderRight={false} paddingX={1}>
         <Text>
           <Text bold>following</Text> {filters} <Text dimColor>· via {via} · </Text>
@@ -84,14 +86,14 @@ function Tail({ initial, spans, stop, via, filters }: TailInit) {
   );
 }
 
-function SpanLine({ span, from }: TailItem) {
+function SpanLine({ span, from, showTenant }: TailItem & { showTenant: boolean }) {
   const tags = span.tags?.length ? ` ${span.tags.map((t) => `#${t}`).join(' ')}` : '';
   return (
     <Text wrap="truncate-end">
       <Text dimColor>{span.ts}</Text>  <Text color="yellow">{span.id.slice(0, 12)}</Text>{'  '}
       <Text color={STATUS_COLORS[span.status] ?? 'white'}>{span.status.padEnd(9)}</Text> {span.title}
       <Text color="magenta">{tags}</Text>
-      {span.tenant ? <Text dimColor> [{span.tenant}]</Text> : null}
+      {showTenant ? <Text dimColor> [{span.tenant}]</Text> : null}
       {from ? <Text color="gray"> {'<-'} {shortPeer(from)}</Text> : null}
     </Text>
   );

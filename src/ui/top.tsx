@@ -93,7 +93,7 @@ function Top({ sample, intervalMs }: TopInit) {
       ) : null}
       {Object.keys(snap.metrics).length > 0 ? (
         <Section title="METRICS">
-          {Object.entries(snap.metrics).map(([name, value]) => <Text key={name} dimColor>{name.padEnd(40)} {value}</Text>)}
+          {Object.entries(snap.metrics).map(([name, value]) => <Text key={name} dimColor>{name.padEnd(40)} {Number(value.toFixed(3))}</Text>)}
         </Section>
       ) : null}
     </Box>

@@ -61,7 +61,7 @@ async function follow(ctx: Context, filters: QueryFilters, n: number): Promise<v
   };
   if (canDrawView(ctx.out.json)) {
     const view = await loadView<typeof TailView>('tail');
-    await view.runTail({ initial: first.map((span) => ({ span, from: null })), spans: spans(), stop, via: client.kind, filters: describe(filters) });
+    await view.runTail({ initial: first.map((span) => ({ span, from: null })), spans: spans(), stop, via: client.kind, filters: describe(filters), showTenant: filters.tenant === undefined });
     return;
   }
   const quit = () => stop.abort();

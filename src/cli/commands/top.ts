@@ -47,5 +47,5 @@ function printSnapshot(ctx: Context, s: TopSnapshot): void {
     ctx.out.line(`peer      ${p.peer}  ${p.connected ? 'connected' : 'offline  '}  ${p.tenants.join(',') || '-'}  lag ${p.lag}  sent ${p.sent}  received ${p.received}  rejected ${p.rejected}  last sync ${p.lastSync ?? 'never'}`);
   }
   if (s.peers.length === 0) ctx.out.line('peers     none');
-  for (const [name, value] of Object.entries(s.metrics)) ctx.out.line(`metric    ${name} ${value}`);
+  for (const [name, value] of Object.entries(s.metrics)) ctx.out.line(`metric    ${name} ${Number(value.toFixed(3))}`);
 }
