@@ -6,7 +6,7 @@ _logline_spec() {
   subs='' flags='' valued='' args=''
   case "$1" in
     '')
-      subs='completion config export id import init log node paths peer run search span sync tail timeline token top verify version'
+      subs='completion config export id import init log member node paths peer run search span sync tail tenant timeline token top verify version'
       flags='-V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
       valued='--home --tenant --passphrase-file'
       args='' ;;
@@ -46,11 +46,21 @@ _logline_spec() {
       valued='--author --since --until --status --tag --contract --workflow --flow -o --output --home --tenant --passphrase-file'
       args='' ;;
     'id')
-      subs='show list'
+      subs='show create use list'
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'id show')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'id create')
+      subs=''
+      flags='--handle -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--handle --home --tenant --passphrase-file'
+      args='' ;;
+    'id use')
       subs=''
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
@@ -74,6 +84,31 @@ _logline_spec() {
       subs=''
       flags='--status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as --home --tenant --passphrase-file'
+      args='' ;;
+    'member')
+      subs='add remove role list'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'member add')
+      subs=''
+      flags='--role --handle -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--role --handle --home --tenant --passphrase-file'
+      args='' ;;
+    'member remove')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'member role')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'member list')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
       args='' ;;
     'node')
       subs='start stop restart status install-service'
@@ -170,6 +205,26 @@ _logline_spec() {
       flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -n --lines -f --follow -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--author --since --until --status --tag --contract --workflow --flow -n --lines --home --tenant --passphrase-file'
       args='' ;;
+    'tenant')
+      subs='create list show'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'tenant create')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'tenant list')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'tenant show')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
     'timeline')
       subs=''
       flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants --limit --cursor --ndjson -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
@@ -221,6 +276,7 @@ _logline_values() {
     'log''|--status') echo 'executed simulated reverted ghost' ;;
     'log''|--kind') echo 'user system organization ghost' ;;
     'log''|--visibility') echo 'organization public private' ;;
+    'member add''|--role') echo 'owner admin member viewer' ;;
     'peer add''|--trust') echo 'full read' ;;
     'peer trust''|--trust') echo 'full read' ;;
     'run''|--status') echo 'executed simulated reverted ghost' ;;

@@ -6,6 +6,7 @@ import id from './id.js';
 import importCmd from './import.js';
 import init from './init.js';
 import log from './log.js';
+import member from './member.js';
 import node from './node.js';
 import paths from './paths.js';
 import peer from './peer.js';
@@ -14,6 +15,7 @@ import search from './search.js';
 import span from './span.js';
 import sync from './sync.js';
 import tail from './tail.js';
+import tenant from './tenant.js';
 import timeline from './timeline.js';
 import token from './token.js';
 import top from './top.js';
@@ -22,6 +24,6 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  completion, config, export: exportCmd, id, import: importCmd, init, log, node, paths, peer, run, search, span, sync, tail, timeline, token, top,
-  verify, version,
+  completion, config, export: exportCmd, id, import: importCmd, init, log, member, node, paths, peer, run, search, span, sync, tail, tenant,
+  timeline, token, top, verify, version,
 };
