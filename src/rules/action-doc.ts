@@ -44,7 +44,7 @@ export function normalizeAction(raw: unknown, loc: Loc): ActionDoc {
     fail(UNKNOWN_ACTION, at(loc, 'type'), `"${type}" is not an action type`, `admission: ${ADMISSION_ACTIONS.join(', ')}; reaction: ${REACTION_ACTIONS.join(', ')}`);
   }
   const t = type as ActionType;
-  onlyKeys(raw, ['type', ...FIELDS[t]], BAD_ACTION, loc, `a ${t} action`);
+  onlyKeys(raw, ['type', ...FIELDS[t]], BAD_ACTION, loc, `the ${t} action`);
   switch (t) {
     case 'allow':
       return { type: t };

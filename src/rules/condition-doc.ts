@@ -30,7 +30,7 @@ export function normalizeCondition(raw: unknown, loc: Loc): ConditionDoc {
   if (typeof type !== 'string') fail(BAD_CONDITION, at(loc, 'type'), type === undefined ? 'is missing' : 'must be a string');
   if (!Object.hasOwn(FIELDS, type)) fail(UNKNOWN_CONDITION, at(loc, 'type'), `"${type}" is not a condition type`, `one of ${CONDITION_TYPES.join(', ')}`);
   const t = type as ConditionType;
-  onlyKeys(raw, ['type', ...FIELDS[t]], BAD_CONDITION, loc, `a ${t} condition`);
+  onlyKeys(raw, ['type', ...FIELDS[t]], BAD_CONDITION, loc, `the ${t} condition`);
   switch (t) {
     case 'always':
       return { type: t };
