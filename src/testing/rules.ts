@@ -1,4 +1,5 @@
 /** Test harness only: rule sets from plain objects, as a rule file would hold them. */
+import { fileURLToPath } from 'node:url';
 import { compileRules, type RuleSet } from '../rules/compile.js';
 import type { SpanJson } from '../rules/conditions.js';
 import { evaluate, type Evaluation } from '../rules/evaluate.js';
@@ -19,3 +20,13 @@ export async function matches(condition: unknown, span: SpanJson): Promise<boole
   const { outcome } = await evaluateWith([{ id: 'r', condition, actions: [{ type: 'note', message: 'hit' }] }], span);
   return outcome.applied_rules.includes('r');
 }
+
+/**
+ * The example policy of issue 6, written twice (as a condition tree and in CEL, same ids and actions): payments
+ * above 10000 in workflow `payments` are rejected, spans tagged `draft` simulated, titles containing "Recibo"
+ * tagged `receipt` with metadata `category: sales`.
+ */
+export const POLICY_FILES = {
+  tree: fileURLToPath(new URL('../rules/fixtures/policy-tree.yaml', import.meta.url)),
+  cel: fileURLToPath(new URL('../rules/fixtures/policy-cel.yaml', import.meta.url)),
+} as const;
