@@ -7,6 +7,7 @@ import log from './log.js';
 import node from './node.js';
 import paths from './paths.js';
 import peer from './peer.js';
+import rules from './rules.js';
 import run from './run.js';
 import search from './search.js';
 import span from './span.js';
@@ -18,5 +19,5 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  export: exportCmd, id, import: importCmd, init, log, node, paths, peer, run, search, span, sync, timeline, token, verify, version,
+  export: exportCmd, id, import: importCmd, init, log, node, paths, peer, rules, run, search, span, sync, timeline, token, verify, version,
 };
