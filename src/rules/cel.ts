@@ -7,7 +7,19 @@ import type { CelCompile, Predicate } from './conditions.js';
  * result that is not a bool does not match and is left in `ctx.error`.
  */
 export async function celCompiler(): Promise<(expr: string) => { predicate: Predicate } | { syntaxError: string }> {
-  const { celEnv, isCelError, parse, plan } = await import('@bufbuild/cel');
+  const { celEnv, celList, celMap, isCelError, parse, plan } = await import('@bufbuild/cel');
+  // A plain object is converted to a CEL map (a copy of its entries) each time an expression reads it; the
+  // span is converted once per evaluation instead, deeply, into the library's own maps and lists.
+  const toCel = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) return celList(v.map(toCel) as never[]);
+    const map = new Map<string, unknown>();
+    for (const key of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[key];
+      if (x !== undefined) map.set(key, toCel(x));
+    }
+    return celMap(map as never);
+  };
   const { strings } = await import('@bufbuild/cel/ext');
   const env = celEnv({ funcs: strings });
   return (expr) => {
@@ -18,9 +30,9 @@ export async function celCompiler(): Promise<(expr: string) => { predicate: Pred
       return { syntaxError: (e as Error).message };
     }
     // one bindings object per expression, reused: evaluation is synchronous
-    const bindings = { span: {} as Record<string, unknown> };
+    const bindings = { span: undefined as unknown };
     const predicate: Predicate = (span, ctx) => {
-      bindings.span = span as Record<string, unknown>;
+      bindings.span = ctx.celSpan ??= toCel(span);
       const result = program(bindings as never);
       if (result === true) return true;
       if (result === false) return false;

@@ -3,25 +3,31 @@ import { LoglineError } from '../errors/errors.js';
 import { canonicalJson } from '../timeline/canonical.js';
 import { phaseOf } from './action-doc.js';
 import { celCompile, celCompiler, type CelCompiler } from './cel.js';
-import { compileCondition, usesCel, type CelCompile, type Predicate } from './conditions.js';
+import { compileChain, type NextMatch, type RuleCode } from './chain.js';
+import { celExpressions, conditionSource, ref, type Predicate } from './conditions.js';
 import { RULE_ERRORS, ruleError } from './errors.js';
 import { checkUniqueIds } from './load.js';
-import type { ActionDoc, Phase, RuleDoc, RuleSource, SourcedRule } from './types.js';
+import { PHASES, type ActionDoc, type Phase, type RuleDoc, type RuleSource, type SourcedRule } from './types.js';
 
 /** Domain separation of rule hashes, as for span ids. */
 const RULES_PREFIX = 'logline/rules/v1\n';
 const RULE_PREFIX = 'logline/rule/v1\n';
 
-/** One enabled rule, ready to run in one phase. */
+/** One enabled rule of a phase. */
 export interface CompiledRule {
   id: string;
   priority: number;
   /** Content hash of the rule document: a reaction fires once per (span, rule version). */
   version: string;
   doc: RuleDoc;
-  test: Predicate;
   /** The rule's actions of this phase, in document order (the others are skipped in this phase). */
   actions: readonly ActionDoc[];
+}
+
+/** The rules of one phase in the order they run, and their conditions compiled together (chain.ts). */
+export interface PhaseRules {
+  rules: readonly CompiledRule[];
+  next: NextMatch;
 }
 
 /**
@@ -33,8 +39,8 @@ export interface RuleSet {
   hash: string;
   /** Every rule, enabled or not, in (priority, id) order. */
   docs: readonly RuleDoc[];
-  admission: readonly CompiledRule[];
-  reaction: readonly CompiledRule[];
+  admission: PhaseRules;
+  reaction: PhaseRules;
 }
 
 export function byPriority(a: { priority: number; id: string }, b: { priority: number; id: string }): number {
@@ -52,7 +58,8 @@ export function ruleSetHash(docs: readonly RuleDoc[]): string {
   return createHash('sha256').update(RULES_PREFIX).update(canonicalJson(enabled)).digest('hex');
 }
 
-export const EMPTY_RULE_SET: RuleSet = { hash: ruleSetHash([]), docs: [], admission: [], reaction: [] };
+const NONE: PhaseRules = { rules: [], next: () => -1 };
+export const EMPTY_RULE_SET: RuleSet = { hash: ruleSetHash([]), docs: [], admission: NONE, reaction: NONE };
 
 export interface CompileOptions {
   /** When given, a rule that does not compile is left out and reported here instead of failing the set. */
@@ -65,14 +72,14 @@ export interface CompileOptions {
  */
 export async function compileRules(rules: readonly SourcedRule[], opts: CompileOptions = {}): Promise<RuleSet> {
   checkUniqueIds(rules);
-  const needsCel = rules.some(({ doc }) => doc.when !== undefined || (doc.condition !== undefined && usesCel(doc.condition)));
+  const needsCel = rules.some(({ doc }) => doc.when !== undefined || (doc.condition !== undefined && celExpressions(doc.condition).length > 0));
   const compiler = needsCel ? await celCompiler() : undefined;
   const kept: RuleDoc[] = [];
-  const phases: Record<Phase, CompiledRule[]> = { admission: [], reaction: [] };
+  const phases: Record<Phase, { rules: CompiledRule[]; codes: RuleCode[] }> = { admission: { rules: [], codes: [] }, reaction: { rules: [], codes: [] } };
   for (const { doc, source } of [...rules].sort((a, b) => byPriority(a.doc, b.doc))) {
-    let test: Predicate;
+    let code: RuleCode;
     try {
-      test = compileTest(doc, source, compiler);
+      code = ruleCode(doc, source, compiler);
     } catch (e) {
       if (!opts.onInvalid || !(e instanceof LoglineError)) throw e;
       opts.onInvalid(doc.id, e);
@@ -82,19 +89,28 @@ export async function compileRules(rules: readonly SourcedRule[], opts: CompileO
     // disabled rules are compiled too, so that a CEL mistake in one is reported when it is loaded
     if (!doc.enabled) continue;
     const version = ruleVersion(doc);
-    for (const phase of ['admission', 'reaction'] as const) {
+    for (const phase of PHASES) {
       const actions = doc.actions.filter((a) => phaseOf(a.type) === phase);
-      if (actions.length > 0) phases[phase].push({ id: doc.id, priority: doc.priority, version, doc, test, actions });
+      if (actions.length === 0) continue;
+      phases[phase].rules.push({ id: doc.id, priority: doc.priority, version, doc, actions });
+      phases[phase].codes.push(code);
     }
   }
-  return { hash: ruleSetHash(kept), docs: kept, ...phases };
+  const compiled = (phase: Phase): PhaseRules => ({ rules: phases[phase].rules, next: compileChain(phases[phase].codes) });
+  return { hash: ruleSetHash(kept), docs: kept, admission: compiled('admission'), reaction: compiled('reaction') };
 }
 
-function compileTest(doc: RuleDoc, source: RuleSource, compiler: CelCompiler | undefined): Predicate {
+/** The rule's condition as code, its CEL compiled now (a syntax error is reported with the file and rule). */
+function ruleCode(doc: RuleDoc, source: RuleSource, compiler: CelCompiler | undefined): RuleCode {
   const syntax = (path: string) => (message: string): never => {
     throw ruleError(RULE_ERRORS.CEL_SYNTAX, source, doc.id, path, `is not a valid CEL expression: ${message}`, 'the span is bound as `span`, e.g. when: span.data.amount > 10000 (CEL: cel.dev)');
   };
-  if (doc.when !== undefined) return celCompile(compiler!, syntax('when'))(doc.when);
-  const cel: CelCompile = compiler ? celCompile(compiler, syntax('condition')) : () => { throw new Error('CEL was not loaded'); };
-  return compileCondition(doc.condition ?? { type: 'always' }, cel);
+  if (doc.when !== undefined) {
+    const predicate = celCompile(compiler!, syntax('when'))(doc.when);
+    return { source: (g) => `${ref(g, predicate)}(s, ctx)`, cel: true };
+  }
+  const condition = doc.condition ?? { type: 'always' };
+  const predicates = new Map<string, Predicate>();
+  for (const expr of celExpressions(condition)) predicates.set(expr, celCompile(compiler!, syntax('condition'))(expr));
+  return { source: (g) => conditionSource(condition, { ...g, cel: (expr) => predicates.get(expr)! }), cel: predicates.size > 0 };
 }

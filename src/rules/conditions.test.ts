@@ -218,6 +218,15 @@ describe('CEL', () => {
     expect(notBool.outcome.errors[0].message).toMatch(/not a bool/);
   });
 
+  it('an evaluation error anywhere in a rule\'s tree means the rule does not match', async () => {
+    const failing = { type: 'cel', expr: 'span.data.gone > 1' };
+    for (const condition of [{ type: 'any', conditions: [failing, { type: 'always' }] }, { type: 'not', condition: failing }]) {
+      const { outcome } = await evaluateWith([{ id: 'e', condition, actions: [{ type: 'note', message: 'x' }] }], span);
+      expect(outcome.applied_rules).toEqual([]);
+      expect(outcome.errors.map((e) => e.rule)).toEqual(['e']);
+    }
+  });
+
   it('can sit inside a condition tree', async () => {
     expect(await matches({ type: 'all', conditions: [{ type: 'contains_tag', tag: 'sales' }, { type: 'cel', expr: 'span.data.count < 5' }] }, span)).toBe(true);
     expect(await matches({ type: 'not', condition: { type: 'cel', expr: 'span.data.count < 5' } }, span)).toBe(false);

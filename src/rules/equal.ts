@@ -23,10 +23,3 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   for (const k of keys) if (!Object.hasOwn(bo, k) || !jsonEqual(ao[k], bo[k])) return false;
   return true;
 }
-
-/** A test `x => jsonEqual(x, value)` specialised for the value's type (scalars skip the generic walk). */
-export function equalTo(value: unknown): (x: unknown) => boolean {
-  if (typeof value === 'number') return (x) => typeof x === 'number' && (x === value || Math.abs(x - value) <= FLOAT_TOLERANCE);
-  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return (x) => x === value;
-  return (x) => jsonEqual(x, value);
-}

@@ -34,6 +34,20 @@ describe('order', () => {
     expect(span).toEqual({ title: 'Recibo 1', tags: ['receipt'], metadata: { category: 'sales' } });
   });
 
+  it('large rule sets keep the order across compiled chunks, and later rules see earlier changes', async () => {
+    // 150 rules: every 7th tags the span with its number; rule 149 needs the tag of rule 140
+    const rules = Array.from({ length: 150 }, (_, k) => ({
+      id: `r${String(k).padStart(3, '0')}`,
+      condition: k === 149 ? { type: 'contains_tag', tag: 't140' } : k % 7 === 0 ? { type: 'always' } : { type: 'exists', field: 'nope' },
+      actions: [k === 149 ? note('saw t140') : { type: 'add_tag', tag: `t${k}` }],
+    }));
+    const { outcome } = await evaluateWith(rules, {});
+    const sevenths = Array.from({ length: 22 }, (_, i) => `r${String(i * 7).padStart(3, '0')}`);
+    expect(outcome.applied_rules).toEqual([...sevenths, 'r149']);
+    expect(outcome.notes).toEqual(['saw t140']);
+    expect(outcome.steps).toHaveLength(150);
+  });
+
   it('a disabled rule does not run', async () => {
     const { outcome } = await evaluateWith([{ id: 'off', enabled: false, actions: [{ type: 'reject', reason: 'no' }] }, { id: 'on', actions: [note('on')] }], {});
     expect(outcome.decision).toBe('allow');

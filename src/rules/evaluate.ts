@@ -23,30 +23,37 @@ export interface EvaluateOptions {
  * actions are listed in `reactions` for the daemon to carry out; the span is never changed.
  */
 export function evaluate(ruleSet: RuleSet, span: SpanJson, phase: Phase, opts: EvaluateOptions = {}): Evaluation {
-  const rules = phase === 'admission' ? ruleSet.admission : ruleSet.reaction;
+  const { rules, next } = ruleSet[phase];
   const outcome: Outcome = {
     phase, decision: 'allow', applied_rules: [], added_tags: [], metadata_updates: {}, notes: [], reactions: [], errors: [], rule_set: ruleSet.hash,
   };
   const steps: RuleStep[] | undefined = opts.trace ? [] : undefined;
   if (steps) outcome.steps = steps;
-  const state = { span: span as Record<string, unknown>, copied: false };
-  const ctx: EvalContext = { error: undefined };
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i];
-    ctx.error = undefined;
-    const matched = rule.test(state.span, ctx);
+  const ctx: EvalContext = { error: undefined, celSpan: undefined };
+  const state: State = { span: span as Record<string, unknown>, copied: false, ctx };
+  let from = 0;
+  while (from < rules.length) {
+    // the next rule whose condition matches (or failed), testing from `from` on against the span as it is now
+    const hit = next(state.span, ctx, from);
+    if (steps) for (let j = from; j < (hit < 0 ? rules.length : hit); j++) steps.push({ rule: rules[j].id, ran: true, matched: false, actions: [] });
+    if (hit < 0) break;
+    const rule = rules[hit];
+    from = hit + 1;
     if (ctx.error !== undefined) {
+      // a CEL evaluation error: the rule does not match, and the outcome says why
       outcome.errors.push({ rule: rule.id, message: ctx.error });
       outcome.notes.push(`rule ${rule.id}: condition failed: ${ctx.error}`);
+      steps?.push({ rule: rule.id, ran: true, matched: false, actions: [], error: ctx.error });
+      ctx.error = undefined;
+      continue;
     }
-    const step: RuleStep | undefined = steps ? { rule: rule.id, ran: true, matched, actions: [], ...(ctx.error === undefined ? {} : { error: ctx.error }) } : undefined;
-    if (step) steps!.push(step);
-    if (!matched) continue;
     outcome.applied_rules.push(rule.id);
+    const step: RuleStep | undefined = steps ? { rule: rule.id, ran: true, matched: true, actions: [] } : undefined;
+    if (step) steps!.push(step);
     for (const action of rule.actions) {
       step?.actions.push(action);
       if (!apply(action, rule, outcome, state)) {
-        if (steps) for (let j = i + 1; j < rules.length; j++) steps.push({ rule: rules[j].id, ran: false, matched: false, actions: [] });
+        if (steps) for (let j = from; j < rules.length; j++) steps.push({ rule: rules[j].id, ran: false, matched: false, actions: [] });
         return { outcome, span: state.span };
       }
     }
@@ -57,6 +64,7 @@ export function evaluate(ruleSet: RuleSet, span: SpanJson, phase: Phase, opts: E
 interface State {
   span: Record<string, unknown>;
   copied: boolean;
+  ctx: EvalContext;
 }
 
 /** Applies one action; false when it rejected the span (evaluation stops). */
@@ -104,6 +112,7 @@ function apply(action: ActionDoc, rule: CompiledRule, outcome: Outcome, state: S
 
 /** The span to change: a shallow copy made on the first change, so the caller's span is never modified. */
 function writable(state: State): Record<string, unknown> {
+  state.ctx.celSpan = undefined;
   if (!state.copied) {
     state.span = { ...state.span };
     state.copied = true;

@@ -26,7 +26,7 @@ describe('the projection of rule.put and rule.disabled spans', () => {
   it('has no rules in a tenant without rule spans', async () => {
     expect(hasRuleSpans(repo, 'acme')).toBe(false);
     expect(currentRules(repo, 'acme')).toEqual([]);
-    expect((await tenantRuleSet(repo, 'acme')).admission).toEqual([]);
+    expect((await tenantRuleSet(repo, 'acme')).admission.rules).toEqual([]);
   });
 
   it('follows puts and disables in timeline order, whoever wrote them', () => {
@@ -84,7 +84,7 @@ describe('the projection of rule.put and rule.disabled spans', () => {
     const invalid: string[] = [];
     const set = await tenantRuleSet(repo, 'acme', { onInvalid: (id, e) => invalid.push(`${id}:${e.code}`) });
     expect(invalid).toEqual(['bad-cel:RULE_CEL_SYNTAX']);
-    expect(set.admission.map((r) => r.id)).toEqual(['cel-ok', 'a', 'b', 'c']);
+    expect(set.admission.rules.map((r) => r.id)).toEqual(['cel-ok', 'a', 'b', 'c']);
     expect(evaluate(set, { title: 'x' }, 'admission').outcome.added_tags).toEqual(['x']);
     await expect(tenantRuleSet(repo, 'acme')).rejects.toMatchObject({ code: 'RULE_CEL_SYNTAX' });
   });
