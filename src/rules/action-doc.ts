@@ -1,6 +1,6 @@
 import { KINDS, MAX_TITLE_CHARS, STATUSES, VISIBILITIES } from '../timeline/span.js';
 import { RULE_ERRORS } from './errors.js';
-import { at, fail, isJson, isObject, onlyKeys, optionalString, requireJson, requireString, type Loc } from './shape.js';
+import { at, fail, isJson, isObject, optionalString, requireJson, requireString, taggedObject, type Loc, type TaggedKind } from './shape.js';
 import { ADMISSION_ACTIONS, REACTION_ACTIONS, TASK_PRIORITIES, type ActionDoc, type ActionType, type Json, type Phase } from './types.js';
 
 const { UNKNOWN_ACTION, BAD_ACTION } = RULE_ERRORS;
@@ -35,16 +35,14 @@ export function phaseOf(type: ActionType): Phase {
   return (REACTION_ACTIONS as readonly string[]).includes(type) ? 'reaction' : 'admission';
 }
 
+const KIND: TaggedKind<ActionType> = {
+  noun: 'action', fields: FIELDS, badCode: BAD_ACTION, unknownCode: UNKNOWN_ACTION, example: '{type: add_tag, tag: receipt}',
+  known: `admission: ${ADMISSION_ACTIONS.join(', ')}; reaction: ${REACTION_ACTIONS.join(', ')}`,
+};
+
 /** Checks one action and returns it normalized (defaults filled in). */
-export function normalizeAction(raw: unknown, loc: Loc): ActionDoc {
-  if (!isObject(raw)) fail(BAD_ACTION, loc, 'must be an object with a "type"', 'e.g. {type: add_tag, tag: receipt}');
-  const type = raw.type;
-  if (typeof type !== 'string') fail(BAD_ACTION, at(loc, 'type'), type === undefined ? 'is missing' : 'must be a string');
-  if (!Object.hasOwn(FIELDS, type)) {
-    fail(UNKNOWN_ACTION, at(loc, 'type'), `"${type}" is not an action type`, `admission: ${ADMISSION_ACTIONS.join(', ')}; reaction: ${REACTION_ACTIONS.join(', ')}`);
-  }
-  const t = type as ActionType;
-  onlyKeys(raw, ['type', ...FIELDS[t]], BAD_ACTION, loc, `the ${t} action`);
+export function normalizeAction(input: unknown, loc: Loc): ActionDoc {
+  const { obj: raw, type: t } = taggedObject(input, loc, KIND);
   switch (t) {
     case 'allow':
       return { type: t };

@@ -1,5 +1,5 @@
 import { RULE_ERRORS } from './errors.js';
-import { at, fail, isObject, onlyKeys, requireJson, requireString, type Loc } from './shape.js';
+import { at, fail, requireJson, requireString, taggedObject, type Loc, type TaggedKind } from './shape.js';
 import type { ConditionDoc, ConditionType } from './types.js';
 
 const { UNKNOWN_CONDITION, BAD_CONDITION } = RULE_ERRORS;
@@ -23,14 +23,14 @@ const FIELDS: Record<ConditionType, readonly string[]> = {
 
 export const CONDITION_TYPES = Object.keys(FIELDS) as ConditionType[];
 
+const KIND: TaggedKind<ConditionType> = {
+  noun: 'condition', fields: FIELDS, badCode: BAD_CONDITION, unknownCode: UNKNOWN_CONDITION,
+  example: '{type: equals, field: data.amount, value: 5}', known: `one of ${CONDITION_TYPES.join(', ')}`,
+};
+
 /** Checks a condition tree and returns it normalized (only its own fields, in a fixed order). */
-export function normalizeCondition(raw: unknown, loc: Loc): ConditionDoc {
-  if (!isObject(raw)) fail(BAD_CONDITION, loc, 'must be an object with a "type"', 'e.g. {type: equals, field: data.amount, value: 5}');
-  const type = raw.type;
-  if (typeof type !== 'string') fail(BAD_CONDITION, at(loc, 'type'), type === undefined ? 'is missing' : 'must be a string');
-  if (!Object.hasOwn(FIELDS, type)) fail(UNKNOWN_CONDITION, at(loc, 'type'), `"${type}" is not a condition type`, `one of ${CONDITION_TYPES.join(', ')}`);
-  const t = type as ConditionType;
-  onlyKeys(raw, ['type', ...FIELDS[t]], BAD_CONDITION, loc, `the ${t} condition`);
+export function normalizeCondition(input: unknown, loc: Loc): ConditionDoc {
+  const { obj: raw, type: t } = taggedObject(input, loc, KIND);
   switch (t) {
     case 'always':
       return { type: t };

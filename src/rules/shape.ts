@@ -66,3 +66,24 @@ export function requireJson(obj: Record<string, unknown>, key: string, code: str
   if (!isJson(v)) fail(code, at(loc, key), 'must be a JSON value');
   return v;
 }
+
+/** What `taggedObject` needs to check an object tagged by `type` (a condition or an action). */
+export interface TaggedKind<T extends string> {
+  /** `condition` or `action`, for messages. */
+  noun: string;
+  fields: Record<T, readonly string[]>;
+  badCode: string;
+  unknownCode: string;
+  example: string;
+  known: string;
+}
+
+/** Checks an object tagged by a known `type` that has only that type's fields; returns it and its type. */
+export function taggedObject<T extends string>(raw: unknown, loc: Loc, kind: TaggedKind<T>): { obj: Record<string, unknown>; type: T } {
+  if (!isObject(raw)) fail(kind.badCode, loc, 'must be an object with a "type"', `e.g. ${kind.example}`);
+  const type = raw.type;
+  if (typeof type !== 'string') fail(kind.badCode, at(loc, 'type'), type === undefined ? 'is missing' : 'must be a string');
+  if (!Object.hasOwn(kind.fields, type)) fail(kind.unknownCode, at(loc, 'type'), `"${type}" is not ${/^[aeiou]/.test(kind.noun) ? 'an' : 'a'} ${kind.noun} type`, kind.known);
+  onlyKeys(raw, ['type', ...kind.fields[type as T]], kind.badCode, loc, `the ${type} ${kind.noun}`);
+  return { obj: raw, type: type as T };
+}
