@@ -25,6 +25,7 @@ export function localClient(home: Home): LoglineClient {
 
     async append(request: AppendRequest): Promise<Span[]> {
       const signer = home.signer(request.identity);
+      await home.tenants.prepareRules(request.drafts.map((d) => d?.tenant).filter((t): t is string => typeof t === 'string'));
       // one span is signed inline; a batch goes through the worker pool
       return request.drafts.length < BULK ? home.timeline.append(request.drafts, signer) : home.timeline.appendAsync(request.drafts, signer);
     },

@@ -58,7 +58,7 @@ export class Home {
       mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
       const db = openDb(this.paths.db);
       const repo = new SpansRepo(db);
-      const tenants = new TenantGate(db, (did) => this.keystore.list().filter((i) => i.did === did).map((i) => i.handle));
+      const tenants = new TenantGate(repo, (did) => this.keystore.list().filter((i) => i.did === did).map((i) => i.handle));
       this.opened = { db, repo, tenants, timeline: new Timeline(repo, () => this.crypto, tenants) };
     }
     return this.opened;
