@@ -8,6 +8,7 @@ import { cryptoPool, type CryptoPool } from '../identity/crypto-pool.js';
 import { otelIndex } from '../otel/otel-index.js';
 import { openDb, type Db } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
+import { TenantGate } from '../tenants/gate.js';
 import { Timeline } from '../timeline/timeline.js';
 import { isSlug } from '../timeline/validate.js';
 
@@ -28,7 +29,7 @@ export class Home {
   readonly config: Config;
   readonly keystore: Keystore;
   private readonly passphrase: string | undefined;
-  private opened: { db: Db; repo: SpansRepo; timeline: Timeline } | undefined;
+  private opened: { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate } | undefined;
   private pool: CryptoPool | undefined;
 
   constructor(init: HomeInit = {}) {
@@ -53,12 +54,13 @@ export class Home {
     return this;
   }
 
-  private open(): { db: Db; repo: SpansRepo; timeline: Timeline } {
+  private open(): { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate } {
     if (this.opened === undefined) {
       mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
       const db = openDb(this.paths.db);
       const repo = new SpansRepo(db);
-      const timeline = new Timeline(repo, () => this.crypto);
+      const tenants = new TenantGate(db, (did) => this.keystore.list().filter((i) => i.did === did).map((i) => i.handle));
+      const timeline = new Timeline(repo, () => this.crypto, tenants);
       // the otel id index is a projection of data.otel, kept as spans commit (in the writer's transaction if any)
       const otel = otelIndex(db);
       timeline.onCommit((spans) => {
@@ -69,7 +71,7 @@ export class Home {
           process.stderr.write(`logline: otel index not updated: ${(e as Error).message}\n`);
         }
       });
-      this.opened = { db, repo, timeline };
+      this.opened = { db, repo, tenants, timeline };
     }
     return this.opened;
   }
@@ -77,6 +79,8 @@ export class Home {
   get db(): Db { return this.open().db; }
   get repo(): SpansRepo { return this.open().repo; }
   get timeline(): Timeline { return this.open().timeline; }
+  /** Tenants, members and roles: the projection and the rules of who may write where. */
+  get tenants(): TenantGate { return this.open().tenants; }
 
   /** Worker threads for ed25519 in big batches (bulk append, import, verify, sync), started on first use. */
   get crypto(): CryptoPool {

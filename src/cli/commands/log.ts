@@ -23,7 +23,7 @@ trace: its OTel ids go into data.otel, and a parent that is a logline span becom
       const trace = spanTrace(process.env, ctx.out, false);
       const client = await ctx.client();
       const draft = draftFromFlags(title, tenant, flags, trace ? { data: { otel: trace.otel } } : {});
-      const [span] = await client.append({ drafts: [draft], identity: flags.as });
+      const [span] = await client.append({ drafts: [draft], identity: ctx.identity(flags.as) });
       if (ctx.out.json) ctx.out.data(span);
       else ctx.out.line(span.id);
     });
