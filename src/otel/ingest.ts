@@ -34,7 +34,9 @@ export function ingestOtlp(home: Home, tenant: string, request: unknown, signer:
         out.push(...home.timeline.append(index.linkParents(drafts[w]), signer));
       } catch (e) {
         if (!(e instanceof LoglineError)) throw e;
-        const lines = (e.details?.lines as { line: number; message: string }[] | undefined) ?? [{ line: 1, message: e.message }];
+        const lines = (e.details?.lines as { line: number; code: string; message: string }[] | undefined) ?? [{ line: 1, code: e.code, message: e.message }];
+        // a span the format refuses is a malformed request; a refusal of the writer (tenant, role) stays what it is
+        if (!lines[0].code.startsWith('SPAN_')) throw e;
         const first = wave[lines[0].line - 1] ?? wave[0];
         throw new LoglineError('BAD_OTLP_SPAN', `${first.path} (span ${first.spanId}) makes no valid logline span: ${lines[0].message}`, {
           hint: e.hint ?? 'see SPEC §2 for the limits of a span', details: { code: e.code, spans: lines.length },
