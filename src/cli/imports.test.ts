@@ -39,4 +39,13 @@ describe('startup cost', () => {
     expect(bundle.match(/require\("(?:libp2p|@libp2p\/[^"]+|@chainsafe\/[^"]+|@multiformats\/[^"]+|ink|react)"\)/g)).toBeNull();
     expect(bundle).toContain('import("libp2p")');
   });
+
+  it('the live views (ink) are compiled modules beside the bundle, loaded by path only by tail -f and top', () => {
+    const bundle = readFileSync(`${DIST}cli-bundle/main.cjs`, 'utf8');
+    for (const view of ['tail', 'top']) {
+      expect([...staticPackages(`${DIST}ui/${view}.js`)]).toEqual(expect.arrayContaining(['ink', 'react']));
+    }
+    expect(bundle).not.toMatch(/function runTail|function runTop/); // the views' code is not in the bundle
+    expect(bundle).toContain('"dist", "ui"');
+  });
 });

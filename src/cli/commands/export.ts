@@ -1,6 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
+import type { QueryFilters } from '../../api/types.js';
+import type { LoglineClient } from '../../client/types.js';
 import { LoglineError } from '../../errors/errors.js';
 import type { Span } from '../../timeline/span.js';
 import { contextOf } from '../context.js';
@@ -10,6 +12,14 @@ import { addFilterOptions, filtersFromFlags, type FilterFlags } from '../filter-
 const OTLP_BATCH = 500;
 
 type Flags = FilterFlags & { output?: string; format: 'ndjson' | 'otlp' };
+
+/** How many spans an export of these filters writes, when the node's per-tenant counts tell it (no other filter). */
+async function exportTotal(client: LoglineClient, filters: QueryFilters): Promise<number | undefined> {
+  const others = Object.keys(filters).filter((k) => k !== 'tenant');
+  if (others.length > 0) return undefined;
+  const { tenants } = await client.status();
+  return tenants.filter((t) => filters.tenant === undefined || t.tenant === filters.tenant).reduce((n, t) => n + t.spans, 0);
+}
 
 export default function register(program: Command): void {
   addFilterOptions(program.command('export').description('write spans as NDJSON (one signed span per line, oldest first), or as OTLP/JSON traces'), false)
@@ -34,23 +44,25 @@ Examples:
         sink.once('error', (e: NodeJS.ErrnoException) => reject(new LoglineError('EXPORT_FAILED', `cannot write ${flags.output}: ${e.code ?? e.message}`, { hint: e.code === 'EEXIST' ? 'the file exists: choose another name' : undefined })));
       });
       await opened;
-      const started = Date.now();
+      const bar = ctx.out.progress('export');
+      if (bar.active) bar.update(0, { total: await exportTotal(client, filters) });
+      const otlp = flags.format === 'otlp' ? { spans: 0 } : undefined;
+      const lines = otlp ? otlpLines(client.exportLines(filters), otlp) : client.exportLines(filters);
+      const every = otlp ? 2 : 1000;
       let n = 0;
       let chunk = '';
-      const otlp = { spans: 0 };
-      const lines = flags.format === 'otlp' ? otlpLines(client.exportLines(filters), otlp) : client.exportLines(filters);
       for await (const line of lines) {
         chunk += `${line}\n`;
-        if (++n % (flags.format === 'otlp' ? 2 : 1000) === 0) {
+        if (++n % every === 0) {
           if (!sink.write(chunk)) await new Promise((r) => sink.once('drain', r));
           chunk = '';
-          ctx.out.progress('export', flags.format === 'otlp' ? otlp.spans : n, undefined, started);
+          bar.update(otlp ? otlp.spans : n);
         }
       }
       sink.write(chunk);
       ctx.out.endProgress();
       if (flags.output) await new Promise<void>((resolve) => sink.end(resolve));
-      ctx.out.info(flags.format === 'otlp' ? `exported ${otlp.spans} spans as ${n} OTLP requests` : `exported ${n} spans`);
+      ctx.out.info(otlp ? `exported ${otlp.spans} spans as ${n} OTLP requests` : `exported ${n} spans`);
     });
 }
 

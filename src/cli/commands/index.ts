@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import completion from './completion.js';
+import config from './config.js';
 import exportCmd from './export.js';
 import id from './id.js';
 import importCmd from './import.js';
@@ -12,14 +14,16 @@ import run from './run.js';
 import search from './search.js';
 import span from './span.js';
 import sync from './sync.js';
+import tail from './tail.js';
 import tenant from './tenant.js';
 import timeline from './timeline.js';
 import token from './token.js';
+import top from './top.js';
 import verify from './verify.js';
 import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  export: exportCmd, id, import: importCmd, init, log, member, node, paths, peer, run, search, span, sync, tenant, timeline, token, verify,
-  version,
+  completion, config, export: exportCmd, id, import: importCmd, init, log, member, node, paths, peer, run, search, span, sync, tail, tenant,
+  timeline, token, top, verify, version,
 };
