@@ -6,7 +6,7 @@ _logline_spec() {
   subs='' flags='' valued='' args=''
   case "$1" in
     '')
-      subs='completion config export id import init log member node paths peer run search span sync tail tenant timeline token top verify version'
+      subs='completion config export id import init log member node paths peer rules run search span sync tail tenant timeline token top verify version'
       flags='-V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
       valued='--home --tenant --passphrase-file'
       args='' ;;
@@ -175,6 +175,41 @@ _logline_spec() {
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
+    'rules')
+      subs='add list show history disable test'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'rules add')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'rules list')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'rules show')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'rules history')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'rules disable')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'rules test')
+      subs=''
+      flags='--span --phase -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--span --phase --home --tenant --passphrase-file'
+      args='' ;;
     'run')
       subs=''
       flags='--title --status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
@@ -280,6 +315,7 @@ _logline_values() {
     'member add''|--role') echo 'owner admin member viewer' ;;
     'peer add''|--trust') echo 'full read' ;;
     'peer trust''|--trust') echo 'full read' ;;
+    'rules test''|--phase') echo 'admission reaction' ;;
     'run''|--status') echo 'executed simulated reverted ghost' ;;
     'run''|--kind') echo 'user system organization ghost' ;;
     'run''|--visibility') echo 'organization public private' ;;

@@ -31,6 +31,15 @@ describe('startup cost', () => {
     expect(packages.filter((p) => /libp2p|^ink|^react|@chainsafe/.test(p))).toEqual([]);
   });
 
+  it('rule files and CEL are parsed by modules loaded only when a command needs them (yaml, @bufbuild/cel)', () => {
+    const packages = [...staticPackages(`${DIST}main.js`)];
+    expect(packages.filter((p) => /^yaml$|^@bufbuild\//.test(p))).toEqual([]);
+    const bundle = readFileSync(`${DIST}cli-bundle/main.cjs`, 'utf8');
+    expect(bundle.match(/node_modules\/(?:yaml|@bufbuild)\//g)).toBeNull();
+    expect(bundle.match(/require\("(?:yaml|@bufbuild\/[^"]+)"\)/g)).toBeNull();
+    expect(bundle).toContain('import("@bufbuild/cel")');
+  });
+
   it('the bundled CLI that bin/logline runs reaches libp2p, ink and react only through dynamic import()', () => {
     const bundle = readFileSync(`${DIST}cli-bundle/main.cjs`, 'utf8');
     expect(bundle).toContain('node_modules/commander/');

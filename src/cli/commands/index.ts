@@ -10,6 +10,7 @@ import member from './member.js';
 import node from './node.js';
 import paths from './paths.js';
 import peer from './peer.js';
+import rules from './rules.js';
 import run from './run.js';
 import search from './search.js';
 import span from './span.js';
@@ -24,6 +25,6 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  completion, config, export: exportCmd, id, import: importCmd, init, log, member, node, paths, peer, run, search, span, sync, tail, tenant,
-  timeline, token, top, verify, version,
+  completion, config, export: exportCmd, id, import: importCmd, init, log, member, node, paths, peer, rules, run, search, span, sync, tail,
+  tenant, timeline, token, top, verify, version,
 };
