@@ -36,6 +36,7 @@ export const ROUTES = {
   events: { name: 'events', method: 'GET', path: `${API_PREFIX}/events`, scope: 'read' },
   peers: { name: 'peers', method: 'GET', path: `${API_PREFIX}/peers`, scope: 'admin' },
   sync: { name: 'sync', method: 'POST', path: `${API_PREFIX}/sync`, scope: 'admin' },
+  join: { name: 'join', method: 'POST', path: `${API_PREFIX}/join`, scope: 'admin' },
   tenants: { name: 'tenants', method: 'GET', path: `${API_PREFIX}/tenants`, scope: 'read' },
   members: { name: 'members', method: 'GET', path: `${API_PREFIX}/tenants/:slug/members`, scope: 'read' },
   /** OTLP/HTTP JSON trace ingest, at the path OpenTelemetry exporters post to (SPEC §9). */

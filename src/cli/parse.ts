@@ -49,3 +49,12 @@ export function parseJsonObject(value: string, flag: string): Record<string, unk
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+const AGE = /^(\d+)(m|h|d|w)$/;
+
+/** An age like 30m, 12h, 30d or 8w, in milliseconds. */
+export function parseAge(value: string, flag: string): number {
+  const m = AGE.exec(value);
+  if (!m || Number(m[1]) === 0) throw LoglineError.usage('BAD_TTL', `${flag} "${value}" is not an age`, 'e.g. 30m, 12h, 30d, 8w');
+  return Number(m[1]) * { m: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[m[2] as 'm'];
+}

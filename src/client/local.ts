@@ -2,6 +2,7 @@ import type { AppendRequest, MemberInfo, Page, QueryFilters, TenantInfo, VerifyR
 import type { Home } from '../node/home.js';
 import { EXIT, LoglineError } from '../errors/errors.js';
 import { emptyStats, type PeerInfo } from '../federation/peer-info.js';
+import type { JoinResult } from '../federation/protocols/join/join.js';
 import { loadTrust } from '../federation/trust.js';
 import { otelIndex } from '../otel/otel-index.js';
 import { unknownTenant } from '../tenants/gate.js';
@@ -84,6 +85,18 @@ export function localClient(home: Home): LoglineClient {
       return [...loadTrust(home.repo, local).values()].sort((a, b) => (a.peer < b.peer ? -1 : 1)).map((t) => ({
         peer: t.peer, did: t.did, addrs: t.addrs, tenants: Object.fromEntries(t.tenants), connected: false, shared: [], stats: emptyStats(),
       }));
+    },
+
+    async join(request): Promise<JoinResult> {
+      // no daemon: a libp2p node of this process joins and syncs, then stops (libp2p loads only here)
+      const { Federation } = await import('../federation/federation.js');
+      const federation = new Federation({ home, listen: [], app: `logline/${VERSION}` });
+      await federation.start();
+      try {
+        return await federation.join(request.token, request.identity);
+      } finally {
+        await federation.stop();
+      }
     },
 
     async sync(): Promise<PeerInfo[]> {
