@@ -42,8 +42,8 @@ _logline_spec() {
       args='' ;;
     'export')
       subs=''
-      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -o --output -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--author --since --until --status --tag --contract --workflow --flow -o --output --home --tenant --passphrase-file'
+      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -o --output --format -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--author --since --until --status --tag --contract --workflow --flow -o --output --format --home --tenant --passphrase-file'
       args='' ;;
     'id')
       subs='show create use list'
@@ -323,6 +323,7 @@ _logline_values() {
   case "$1|$2" in
     'export''|--status') echo 'executed simulated reverted ghost' ;;
     'export''|-o'|'export''|--output') echo '@file' ;;
+    'export''|--format') echo 'ndjson otlp' ;;
     'invite create''|--role') echo 'owner admin member viewer' ;;
     'log''|--status') echo 'executed simulated reverted ghost' ;;
     'log''|--kind') echo 'user system organization ghost' ;;

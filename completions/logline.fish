@@ -34,7 +34,7 @@ function __logline_valued
     printf '%s\n' '--home' '--tenant' '--passphrase-file'
     switch "$argv[1]"
         case 'export'
-            printf '%s\n' '--author' '--since' '--until' '--status' '--tag' '--contract' '--workflow' '--flow' '-o' '--output'
+            printf '%s\n' '--author' '--since' '--until' '--status' '--tag' '--contract' '--workflow' '--flow' '-o' '--output' '--format'
         case 'id create'
             printf '%s\n' '--handle'
         case 'init'
@@ -98,7 +98,7 @@ end
 complete -c logline -f
 complete -c logline -n '__logline_at \'\'' -a 'completion' -d 'print the shell completion script for bash, zsh or fish (the same as in completions/)'
 complete -c logline -n '__logline_at \'\'' -a 'config' -d 'read and change settings (precedence: flag > env LOGLINE_* > config file > default)'
-complete -c logline -n '__logline_at \'\'' -a 'export' -d 'write spans as NDJSON (one signed span per line, oldest first)'
+complete -c logline -n '__logline_at \'\'' -a 'export' -d 'write spans as NDJSON (one signed span per line, oldest first), or as OTLP/JSON traces'
 complete -c logline -n '__logline_at \'\'' -a 'id' -d 'identities of this home: the keys that sign spans'
 complete -c logline -n '__logline_at \'\'' -a 'import' -d 'import signed spans from NDJSON: every line is verified; bad lines are reported and skipped'
 complete -c logline -n '__logline_at \'\'' -a 'init' -d 'prepare a node home: a node key, a default identity, config and a first tenant'
@@ -155,6 +155,7 @@ complete -c logline -n '__logline_at \'export\'' -l workflow -x -d 'only spans o
 complete -c logline -n '__logline_at \'export\'' -l flow -x -d 'only spans of this flow'
 complete -c logline -n '__logline_at \'export\'' -l all-tenants -d 'every tenant of this node, not only the current one'
 complete -c logline -n '__logline_at \'export\'' -s o -l output -r -F -d 'write to this file instead of stdout'
+complete -c logline -n '__logline_at \'export\'' -l format -x -a 'ndjson otlp' -d 'ndjson (signed spans, for `logline import`) or otlp (OpenTelemetry traces)'
 complete -c logline -n '__logline_at \'export\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'id\'' -a 'show' -d 'print an identity: did:key, libp2p peer id and handle (default: the signing identity)'
 complete -c logline -n '__logline_at \'id\'' -a 'create' -d 'create another identity on this node: its own key and its own chain in every tenant'

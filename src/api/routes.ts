@@ -39,6 +39,8 @@ export const ROUTES = {
   join: { name: 'join', method: 'POST', path: `${API_PREFIX}/join`, scope: 'admin' },
   tenants: { name: 'tenants', method: 'GET', path: `${API_PREFIX}/tenants`, scope: 'read' },
   members: { name: 'members', method: 'GET', path: `${API_PREFIX}/tenants/:slug/members`, scope: 'read' },
+  /** OTLP/HTTP JSON trace ingest, at the path OpenTelemetry exporters post to (SPEC §9). */
+  otlpTraces: { name: 'otlp-traces', method: 'POST', path: '/v1/traces', scope: 'write' },
 } as const satisfies Record<string, RouteDef>;
 
 /** One event on the live stream. */

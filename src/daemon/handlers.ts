@@ -7,6 +7,7 @@ import { findSpanRow, rowSpan } from '../timeline/query.js';
 import type { SpanDraft } from '../timeline/span.js';
 import type { DaemonNode } from './node.js';
 import { baseHeaders, parseJson, parseNdjson, readBody, sendJson } from './http.js';
+import { registerOtlp } from './otlp.js';
 import type { Auth, RequestContext, Router } from './router.js';
 
 /** Max bytes queued to one event subscriber before it is considered too slow and dropped. */
@@ -133,6 +134,8 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
     await node.federation.syncRound();
     sendJson(res, 200, { peers: await node.peers() });
   });
+
+  registerOtlp(router, node);
 }
 
 function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode): void {
