@@ -39,7 +39,11 @@ export class Context {
 
   /** The home, without requiring it to be initialised (for `init`, `paths`). */
   rawHome(): Home {
-    this.openedHome ??= new Home({ home: this.globals.home, passphrase: this.passphrase() });
+    this.openedHome ??= new Home({
+      home: this.globals.home,
+      passphrase: this.passphrase(),
+      onUpgrade: (u) => this.out.info(`upgraded the database from schema ${u.from} to ${u.to}${u.backup ? `; the database as it was is kept at ${u.backup}` : ''}`),
+    });
     return this.openedHome;
   }
 

@@ -5,7 +5,7 @@ import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import { Keystore } from '../identity/keystore.js';
 import { cryptoPool, type CryptoPool } from '../identity/crypto-pool.js';
-import { openDb, type Db } from '../store/db.js';
+import { openDb, type Db, type OpenInit } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
 import { Timeline } from '../timeline/timeline.js';
 import { isSlug } from '../timeline/validate.js';
@@ -16,6 +16,8 @@ export interface HomeInit {
   /** Config values given as flags (highest precedence). */
   flags?: Record<string, ConfigValue | undefined>;
   passphrase?: string;
+  /** Told when opening the store upgraded an older database (and where its copy was kept). */
+  onUpgrade?: OpenInit['onUpgrade'];
 }
 
 /**
@@ -27,6 +29,7 @@ export class Home {
   readonly config: Config;
   readonly keystore: Keystore;
   private readonly passphrase: string | undefined;
+  private readonly onUpgrade: OpenInit['onUpgrade'];
   private opened: { db: Db; repo: SpansRepo; timeline: Timeline } | undefined;
   private pool: CryptoPool | undefined;
 
@@ -35,6 +38,7 @@ export class Home {
     this.config = loadConfig(this.paths.configFile, init.flags ?? {}, init.env ?? process.env);
     this.keystore = new Keystore(this.paths.keys);
     this.passphrase = init.passphrase;
+    this.onUpgrade = init.onUpgrade;
   }
 
   get initialized(): boolean {
@@ -55,7 +59,7 @@ export class Home {
   private open(): { db: Db; repo: SpansRepo; timeline: Timeline } {
     if (this.opened === undefined) {
       mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
-      const db = openDb(this.paths.db);
+      const db = openDb(this.paths.db, { onUpgrade: this.onUpgrade });
       const repo = new SpansRepo(db);
       this.opened = { db, repo, timeline: new Timeline(repo, () => this.crypto) };
     }

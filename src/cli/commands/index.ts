@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import backup from './backup.js';
+import doctor from './doctor.js';
 import exportCmd from './export.js';
 import id from './id.js';
 import importCmd from './import.js';
@@ -6,6 +8,7 @@ import init from './init.js';
 import log from './log.js';
 import node from './node.js';
 import paths from './paths.js';
+import restore from './restore.js';
 import peer from './peer.js';
 import run from './run.js';
 import search from './search.js';
@@ -18,5 +21,5 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  export: exportCmd, id, import: importCmd, init, log, node, paths, peer, run, search, span, sync, timeline, token, verify, version,
+  backup, doctor, export: exportCmd, id, import: importCmd, init, log, node, paths, peer, restore, run, search, span, sync, timeline, token, verify, version,
 };
