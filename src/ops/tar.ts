@@ -124,7 +124,7 @@ export function readTar(fd: number): TarEntry[] {
   for (let at = 0; ;) {
     if (at + BLOCK > size) {
       if (entries.length === 0) throw new TarError('foreign', 'the file is too short to be a tar archive');
-      throw new TarError('truncated', `the archive ends at byte ${size}, inside its ${entries.length === 0 ? 'first' : 'last'} block`);
+      throw new TarError('truncated', at >= size ? 'the archive lacks its end marker' : `the archive ends at byte ${size}, inside a block`);
     }
     readSync(fd, h, 0, BLOCK, at);
     if (h.every((b) => b === 0)) {
