@@ -58,6 +58,7 @@ export async function checkStore(init: DoctorInit): Promise<StoreChecks> {
       const lines = integrity.ok ? integrity.value : [integrity.error];
       add({ check: 'database', severity: 'error', code: 'DB_CORRUPT', message: `SQLite integrity check failed: ${lines.slice(0, 3).join('; ')}`,
         hint: 'restore the last good backup (`logline restore BACKUP`); the copies kept beside the database may help too', details: { integrity: lines.slice(0, 20) } });
+      if (!integrity.ok) return out; // SQLite cannot read the file at all: the other checks would only repeat it
     }
     if (!schemaFindings(db, add)) return out;
     await spanFindings(db, init, out);
