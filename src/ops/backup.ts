@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { LoglineError } from '../errors/errors.js';
 import { openDb, openRaw } from '../store/db.js';
 import { loadMigrations } from '../store/migrate.js';
@@ -41,7 +41,8 @@ export async function backup(init: BackupInit): Promise<BackupResult> {
   if (!existsSync(init.db)) throw new LoglineError('NO_DATABASE', `there is no database at ${init.db}`, { hint: 'nothing to back up: this home has stored no span yet' });
   if (!existsSync(dirname(init.out))) throw LoglineError.usage('BAD_BACKUP_PATH', `the folder ${dirname(init.out)} does not exist`);
   if (existsSync(init.out) && !init.force) throw new LoglineError('BACKUP_EXISTS', `${init.out} exists`, { hint: 'choose another file name, or pass --force to overwrite it' });
-  const copy = `${dirname(init.out)}/.${basename(init.out)}.${process.pid}.db`;
+  const copy = join(dirname(init.out), `.${basename(init.out)}.${process.pid}.db`);
+  const created = new Date().toISOString(); // the snapshot is taken right after
   try {
     await snapshot(init.db, copy, init.onProgress);
     const facts = describeCopy(copy);
@@ -50,7 +51,7 @@ export async function backup(init: BackupInit): Promise<BackupResult> {
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       formatVersion: BACKUP_FORMAT_VERSION,
-      created: new Date().toISOString(),
+      created,
       logline: VERSION,
       ...facts,
       db: { entry: ENTRY.db, bytes: statSync(copy).size, sha256: fileSha256(copy) },

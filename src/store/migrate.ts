@@ -68,7 +68,7 @@ export function migrate(db: Database, migrations: Migration[] = loadMigrations()
     }
     return pending.map((m) => m.name);
   }).immediate();
-  if (applied.length === 0 && backup !== null) rmSync(backup, { force: true }); // someone else upgraded it
+  // when another process upgraded the file meanwhile, the copy stays (it is a good one) but is not ours to report
   return { applied, from, to: migrations.length, backup: applied.length === 0 ? null : backup };
 }
 
