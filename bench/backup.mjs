@@ -6,7 +6,7 @@
 // A second backup with no writer gives the backup time alone. `--restore` also times `logline restore` of the
 // backup into an empty home (it re-verifies every span).
 //   node bench/backup.mjs [--n 1000000] [--tenants 10] [--batch 1] [--baseline-seconds 5] [--fresh] [--restore]
-import { cpSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { connect } from '../dist/index.js';
@@ -44,16 +44,34 @@ function runBackup(file) {
 }
 
 let i = 0;
-/** Appends sequentially until `until()` says stop; returns each request's latency (ms). */
+/** Appends sequentially until `until()` says stop; returns each request's latency (ms) and when it started. */
 async function write(client, until) {
   const lat = [];
+  const at = [];
   while (!until()) {
     const drafts = Array.from({ length: BATCH }, () => draft(N + i++, 'bench'));
     const t = now();
     await client.append({ drafts });
     lat.push(ms(t));
+    at.push(t);
   }
+  lat.at = at;
   return lat;
+}
+
+/**
+ * The backup's phases as seen from outside, by the files it makes in the output folder: the hidden database copy
+ * (online backup, then facts and sha256), then the archive's temp file (tar copy and fsync), then the archive.
+ */
+function watchPhases(dir, t0) {
+  const seen = new Map();
+  const timer = setInterval(() => {
+    for (const f of readdirSync(dir)) {
+      const phase = f.endsWith('.tmp') ? 'archive' : f.startsWith('.') ? 'snapshot' : 'done';
+      if (!seen.has(phase)) seen.set(phase, ms(t0));
+    }
+  }, 10);
+  return { stop: () => clearInterval(timer), seen };
 }
 
 const stats = (lat, seconds) => ({ n: lat.length, rate: (lat.length * BATCH) / seconds, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: Math.max(...lat) });
@@ -71,10 +89,18 @@ try {
     progress('backup while the writer appends');
     let done = false;
     t = now();
+    const phases = watchPhases(out, t);
+    // this process's own event-loop lag: when it stalls as long as the appends do, the cause is CPU, not the daemon
+    let lagMax = 0;
+    let tick = now();
+    const lagTimer = setInterval(() => { lagMax = Math.max(lagMax, ms(tick) - 10); tick = now(); }, 10);
     const backup = runBackup(join(out, 'during.tar')).finally(() => { done = true; });
     const lat = await write(client, () => done);
     const b = await backup;
-    during = { ...stats(lat, ms(t) / 1000), backup: b };
+    phases.stop();
+    clearInterval(lagTimer);
+    const stalls = lat.map((l, k) => ({ l, when: ms(t, lat.at[k]) })).filter((x) => x.l > STALL_GOAL_MS);
+    during = { ...stats(lat, ms(t) / 1000), backup: b, phases: [...phases.seen], stalls, lagMax };
   } finally {
     await client.close();
   }
@@ -106,4 +132,7 @@ table(`backup of ${m.spans.toLocaleString('en-US')} spans (${(size / 1e6).toFixe
 ], [
   `${during.n} appends during the backup, ${base.n} in the ${BASE_S} s baseline; the backup holds ${m.spans} spans (the writer's later ones are not in its snapshot)`,
   'the backup reads through its own connection inside one read transaction (WAL): the daemon is not paused; stalls come from I/O (the daemon\'s checkpoints fsync while the copy is written)',
+  `the bench process's own longest event-loop lag during the backup: ${fmtMs(during.lagMax)} (CPU contention on this machine)`,
+  `phases of the backup (first seen, from its start): ${during.phases.map(([p, w]) => `${p} ${(w / 1000).toFixed(1)} s`).join(', ')}`,
+  `appends over ${STALL_GOAL_MS} ms during it (${during.stalls.length}): ${during.stalls.sort((x, y) => y.l - x.l).slice(0, 12).map((x) => `${fmtMs(x.l)} at ${(x.when / 1000).toFixed(1)} s`).join(', ') || 'none'}`,
 ]);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LoglineError } from '../errors/errors.js';
 import { openDb, openRaw } from '../store/db.js';
@@ -69,18 +69,45 @@ export async function backup(init: BackupInit): Promise<BackupResult> {
 
 async function snapshot(file: string, copy: string, onProgress: BackupInit['onProgress']): Promise<void> {
   const src = openDb(file, { readonly: true });
+  let fd: number | undefined;
   try {
     src.exec('BEGIN');
     src.prepare('SELECT count(*) FROM sqlite_master').get(); // the read transaction (and its snapshot) starts here
     await src.backup(copy, {
       progress: ({ totalPages, remainingPages }) => {
         onProgress?.(totalPages - remainingPages, totalPages);
+        // flush each step's pages now (as tar.ts does): no long flush at the end for the daemon's fsyncs to wait on
+        if (existsSync(copy)) fdatasyncSync(fd ??= openSync(copy, 'r+'));
         return STEP_PAGES;
       },
     });
-    src.exec('COMMIT');
+    catchUp(file, () => src.exec('COMMIT'));
   } finally {
+    if (fd !== undefined) closeSync(fd);
     src.close();
+  }
+}
+
+/**
+ * Ends the snapshot and at once checkpoints the WAL that grew meanwhile, from this process: otherwise the next
+ * commit of the daemon would run that whole checkpoint itself, inside an append. A passive checkpoint blocks no
+ * writer; if the daemon's own checkpoint got there first, this one finds it busy and returns.
+ */
+function catchUp(file: string, release: () => void): void {
+  let ck;
+  try {
+    ck = openRaw(file);
+  } catch {
+    release();
+    return;
+  }
+  try {
+    release();
+    ck.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // busy or read-only: the daemon checkpoints as it always does
+  } finally {
+    ck.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
  * The smallest POSIX tar (ustar) that backups need: regular files only, written and read with plain fs calls,
@@ -7,6 +7,11 @@ import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
  */
 const BLOCK = 512;
 const CHUNK = 1 << 20;
+/**
+ * While a big file is copied in, its data is flushed every this many bytes: dirty pages never pile up into one
+ * long flush at the end, during which other writers' fsyncs (a daemon's WAL checkpoints) would wait behind it.
+ */
+export const SYNC_EVERY = 32 << 20;
 
 export interface TarEntry {
   name: string;
@@ -78,6 +83,7 @@ export class TarWriter {
         onChunk?.(buf.subarray(0, n));
         writeSync(this.fd, buf, 0, n);
         done += n;
+        if (done % SYNC_EVERY === 0) fdatasyncSync(this.fd);
       }
       this.pad(size);
       return size;
