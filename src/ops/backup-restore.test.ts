@@ -67,6 +67,7 @@ describe('backup and restore', () => {
     tmp = tempDir();
     a = initHome('dan', 'acme');
     for (let i = 0; i < 5; i++) a.run(['log', `acme ${i}`, '--tag', 'x'], { env: LOCAL });
+    a.run(['tenant', 'create', 'beta'], { env: LOCAL });
     for (let i = 0; i < 3; i++) a.run(['--tenant', 'beta', 'log', `beta ${i}`], { env: LOCAL });
     full = join(tmp.dir, 'full.tar');
     withKeys = join(tmp.dir, 'keys.tar');
@@ -81,7 +82,7 @@ describe('backup and restore', () => {
     const m = manifestOf(full);
     const counts = JSON.parse(a.run(['verify', '--all', '--json']).stdout) as { checked: number };
     expect(m).toMatchObject({ format: 'logline-backup', formatVersion: 1, spans: counts.checked, forks: 0, keys: null });
-    expect(m.tenants).toEqual([{ tenant: 'acme', spans: 6 }, { tenant: 'beta', spans: 3 }]);
+    expect(m.tenants).toEqual([{ tenant: 'acme', spans: 6 }, { tenant: 'beta', spans: 4 }] /* with its tenant.created */);
     const x = join(tmp.dir, 'x');
     mkdirSync(x);
     spawnSync('tar', ['xf', full, '-C', x]);
@@ -117,7 +118,7 @@ describe('backup and restore', () => {
       const r = b.run(['restore', full, '--json']);
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout) as { previous: string; changes: { tenant: string; before: number; after: number }[]; beforeState: string; backup: { spans: number } };
-      expect(report.changes).toEqual([{ tenant: 'acme', before: 3, after: 6 }, { tenant: 'beta', before: 0, after: 3 }]);
+      expect(report.changes).toEqual([{ tenant: 'acme', before: 3, after: 6 }, { tenant: 'beta', before: 0, after: 4 }]);
       expect(report.beforeState).toBe('read');
       const kept = new Database(report.previous, { readonly: true });
       expect(kept.prepare('SELECT count(*) FROM spans').pluck().get()).toBe(3);

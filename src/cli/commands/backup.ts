@@ -29,9 +29,10 @@ Examples:
       const out = resolve(file);
       const keys = opts.keys ? { bundle: { v: 1 as const, keys: home.keystore.rawFiles() }, passphrase: await backupPassphrase(ctx) } : undefined;
       const started = Date.now();
+      const bar = ctx.out.progress('backup', { unit: 'pages' });
       const result = await backup({
         db: home.paths.db, out, force: opts.force, configFile: home.paths.configFile, keys,
-        onProgress: (done, total) => ctx.out.progress('backup (pages)', done, total, started),
+        onProgress: (done, total) => bar.update(done, { total }),
       });
       ctx.out.endProgress();
       const seconds = (Date.now() - started) / 1000;

@@ -22,11 +22,11 @@ Example:
       const home = ctx.rawHome();
       const { answer, error } = await askDaemon(home.paths.socket);
       const identity = home.config.get('identity');
-      const started = Date.now();
+      const bar = ctx.out.progress('doctor: verify');
       const report = await doctor({
         paths: home.paths, keystore: home.keystore, initialized: home.initialized, identity: typeof identity === 'string' ? identity : null,
         daemon: answer, daemonError: error, crypto: home.crypto,
-        onProgress: (done, total) => ctx.out.progress('doctor: verify', done, total, started),
+        onProgress: (done, total) => bar.update(done, { total }),
       });
       ctx.out.endProgress();
       if (ctx.out.json) ctx.out.data(report);

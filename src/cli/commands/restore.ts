@@ -25,10 +25,17 @@ Example:
       const ctx = contextOf(cmd);
       const home = ctx.rawHome();
       const passphrase = opts.keys ? ctx.passphrase() ?? await promptSecret('passphrase of the backup\'s keys: ') : undefined;
-      const started = Date.now();
+      let shown: string | undefined;
+      let bar: ReturnType<typeof ctx.out.progress> | undefined;
       const report = await restore({
         file: resolve(file), paths: home.paths, keystore: home.keystore, keys: opts.keys, passphrase, crypto: home.crypto,
-        onProgress: (phase, done, total) => ctx.out.progress(phase === 'copy' ? 'restore: copy (bytes)' : 'restore: verify', done, total, started),
+        onProgress: (phase, done, total) => {
+          if (phase !== shown) {
+            shown = phase;
+            bar = ctx.out.progress(phase === 'copy' ? 'restore: copy' : 'restore: verify', { unit: phase === 'copy' ? 'bytes' : 'spans' });
+          }
+          bar?.update(done, { total });
+        },
       });
       ctx.out.endProgress();
       if (ctx.out.json) return ctx.out.data(report);
