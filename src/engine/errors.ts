@@ -51,7 +51,7 @@ export function parsePayload<T>(type: string, schema: v.GenericSchema<unknown, T
   const path = v.getDotPath(issue);
   const field = path ? `payload.${path}` : 'payload';
   const problems = r.issues.map((i) => `${v.getDotPath(i) ? `payload.${v.getDotPath(i)}` : 'payload'}: ${i.message}`);
-  return fail(taskError('TASK_BAD_PAYLOAD', `${field} of a ${type} task: ${issue.message}`, { usage: true, details: { field, problems } }));
+  return fail(taskError('TASK_BAD_PAYLOAD', `${field} (${type} task): ${issue.message}`, { usage: true, details: { field, problems } }));
 }
 
 function fail(e: LoglineError): never {

@@ -8,9 +8,11 @@ import node from './node.js';
 import paths from './paths.js';
 import peer from './peer.js';
 import run from './run.js';
+import schedule from './schedule.js';
 import search from './search.js';
 import span from './span.js';
 import sync from './sync.js';
+import task from './task.js';
 import timeline from './timeline.js';
 import token from './token.js';
 import verify from './verify.js';
@@ -18,5 +20,5 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  export: exportCmd, id, import: importCmd, init, log, node, paths, peer, run, search, span, sync, timeline, token, verify, version,
+  export: exportCmd, id, import: importCmd, init, log, node, paths, peer, run, schedule, search, span, sync, task, timeline, token, verify, version,
 };
