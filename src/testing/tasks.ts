@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { initHome } from './cli.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN, cli, cliEnv, type initHome } from './cli.js';
 
 type TestHome = ReturnType<typeof initHome>;
 
@@ -17,7 +18,7 @@ export interface Hit {
 
 /**
  * A real HTTP server on 127.0.0.1 whose paths behave as named: `/ok` answers 200, `/status/N` answers N, `/hang`
- * never answers, `/slow/MS` answers 200 after MS; `/switch` answers what `switchStatus` says. It records every
+ * never answers, `/hang-once/ID` hangs the first time and answers 200 after, `/slow/MS` answers 200 after MS; `/switch` answers what `switchStatus` says. It records every
  * request and the most requests it held at once.
  */
 export async function hookServer(): Promise<{ url: string; hits: Hit[]; maxInFlight: () => number; inFlight: () => number; switchStatus: { value: number }; close: () => Promise<void> }> {
@@ -44,7 +45,8 @@ export async function hookServer(): Promise<{ url: string; hits: Hit[]; maxInFli
         if (!done) { hit.aborted = true; done = true; inFlight--; }
       });
       const [, kind, arg] = (req.url ?? '').split('/');
-      if (kind === 'ok') finish(200);
+      const seen = hits.filter((x) => x.path === hit.path).length;
+      if (kind === 'ok' || (kind === 'hang-once' && seen > 1)) finish(200);
       else if (kind === 'status') finish(Number(arg));
       else if (kind === 'slow') setTimeout(() => finish(200), Number(arg));
       else if (kind === 'switch') finish(switchStatus.value);
@@ -57,6 +59,18 @@ export async function hookServer(): Promise<{ url: string; hits: Hit[]; maxInFli
     url: `http://127.0.0.1:${port}`, hits, switchStatus, maxInFlight: () => max, inFlight: () => inFlight,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
+}
+
+/** `logline node start --foreground` as a child process that a test can SIGKILL; resolves once it answers ready. */
+export async function foregroundDaemon(home: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, '--home', home, 'node', 'start', '--foreground'], { stdio: ['ignore', 'ignore', 'pipe'], env: cliEnv(env) });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`the daemon exited: ${err}`);
+    return cli(['--home', home, 'node', 'status'], { env }).code === 0;
+  }, 20_000, 'the daemon to be ready');
+  return child;
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined/false; fails after `ms`. */
