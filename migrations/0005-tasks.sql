@@ -55,7 +55,7 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_ready ON tasks(tenant, priority, scheduled_for, id) WHERE status = 'queued';
 CREATE INDEX tasks_due ON tasks(scheduled_for) WHERE status = 'queued';
 CREATE INDEX tasks_running ON tasks(owner) WHERE status = 'running';
-CREATE INDEX tasks_by_tenant ON tasks(tenant, status, id);
+CREATE INDEX tasks_by_tenant ON tasks(tenant, id);
 
 -- Every finished run (attempt) of a task, with the spans that record it.
 CREATE TABLE task_runs (

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initHome } from '../testing/cli.js';
 import { foregroundDaemon, hookServer, readStore, taskSpans, waitFor } from '../testing/tasks.js';
@@ -18,12 +20,21 @@ describe('a daemon killed with tasks queued and running', () => {
     hook = await hookServer();
     h = initHome('dan', 'acme', env);
   });
-  afterAll(async () => { h.run(['node', 'stop']); h.cleanup(); await hook.close(); });
+  let release = '';
+  afterAll(async () => {
+    if (release) writeFileSync(release, ''); // ends the orphaned command, also when the test failed early
+    h.run(['node', 'stop']);
+    await new Promise((r) => setTimeout(r, 200));
+    h.cleanup();
+    await hook.close();
+  });
 
   it('retries or fails the running ones by their policy after the restart, runs the queued ones, none twice', async () => {
     const child = await foregroundDaemon(h.home, env);
     const webhook = add(['webhook', '--payload', JSON.stringify({ url: `${hook.url}/hang-once/1` }), '--timeout', '1m']);
-    const exec = add(['exec', '--payload', JSON.stringify({ command: ['sleep', '3'] })]);
+    // runs until the test releases it (the kill -9 orphans it; the release ends it)
+    release = join(h.home, 'release');
+    const exec = add(['exec', '--payload', JSON.stringify({ command: ['sh', '-c', `while [ ! -e ${release} ]; do sleep 0.1; done`] })]);
     const queued = ['q1', 'q2', 'q3'].map((title) => add(['emit', '--payload', JSON.stringify({ title })]));
     await waitFor(() => row(webhook).status === 'running' && row(exec).status === 'running' && hook.hits.length === 1, 20_000, 'two running tasks');
     child.kill('SIGKILL');

@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import type { Home } from '../node/home.js';
-import type { Draft } from '../timeline/build.js';
 import { DEFAULT_CONCURRENCY, LEASE_GRACE_MS, MAX_TIMER_MS, MIN_TIMER_MS, POLL_MS } from './constants.js';
-import { errorFacts } from './errors.js';
 import { TaskQueue } from './queue.js';
-import { appendEach, finishedDraft, startedDraft } from './record.js';
+import { recordCycle, type Ended } from './cycle.js';
 import { RoundRobin } from './round-robin.js';
-import { ABORTS, nextStep, runTask, type Ending } from './run.js';
+import { ABORTS, runTask, type Ending } from './run.js';
 import { Schedules } from './schedules.js';
 import { EngineStore } from './store.js';
 import type { NewTask, RunOutcome, TaskInfo, TaskRow } from './task.js';
@@ -54,11 +52,10 @@ export class Engine {
   private readonly store: EngineStore;
   private readonly rr = new RoundRobin();
   private readonly runs = new Map<number, Run>();
-  private endings: (Ending & { finishedAt: number })[] = [];
+  private endings: Ended[] = [];
   private signerInstance: Signer | undefined;
   private poll: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private flushQueued = false;
   private pumpQueued = false;
   private seen = '';
   private state: 'new' | 'running' | 'stopped' = 'new';
@@ -88,7 +85,6 @@ export class Engine {
         result: null, permanent: false, startedAt: task.started_at ?? now, startedSpan: task.run_span, finishedAt: now });
     }
     if (orphans.length > 0) this.init.log?.(`tasks: ${orphans.length} interrupted by the last daemon recovered`);
-    this.flush();
     this.seen = this.version();
     this.poll = setInterval(() => this.check(), this.init.pollMs ?? POLL_MS);
     this.poll.unref();
@@ -103,7 +99,7 @@ export class Engine {
     clearTimeout(this.timer);
     for (const run of this.runs.values()) run.abort.abort(ABORTS.stop());
     await Promise.all([...this.runs.values()].map((r) => r.done));
-    this.flush();
+    this.pump(); // records the interrupted runs; claims nothing now
   }
 
   /** Queues a task from this process (rules, the API) and wakes the engine. */
@@ -115,17 +111,16 @@ export class Engine {
 
   /** Claims soon, once for however many calls come before then. */
   wake(): void {
-    if (this.pumpQueued || this.state !== 'running') return;
+    if (this.pumpQueued || this.state === 'new') return;
     this.pumpQueued = true;
     setImmediate(() => {
       this.pumpQueued = false;
-      this.pump();
+      if (this.state === 'running') this.pump();
     });
   }
 
   stats(): EngineStats {
-    const schedules = this.home.db.prepare('SELECT count(*) FROM task_schedules').pluck().get() as number;
-    return { concurrency: this.concurrency, running: this.runs.size, queued: this.store.queuedCount(), schedules };
+    return { concurrency: this.concurrency, running: this.runs.size, queued: this.store.queuedCount(), schedules: this.schedules.count() };
   }
 
   private version(): string {
@@ -150,35 +145,41 @@ export class Engine {
     return this.signerInstance;
   }
 
-  /** Fires due schedules, claims as many due tasks as there are free slots, records their start, runs them. */
+  /**
+   * One cycle, one transaction: records the runs that ended, fires due schedules, claims as many due tasks as
+   * there are free slots (strict round-robin between tenants), records their start; then runs them.
+   */
   private pump(): void {
-    if (this.state !== 'running') return;
+    if (this.state === 'new') return;
     clearTimeout(this.timer);
     const now = Date.now();
-    const claimed = this.home.db.transaction(() => {
-      this.schedules.fire(now, (t) => this.queue.enqueueMany([t], now)[0], (id, e) => this.init.log?.(`tasks: schedule ${id} not queued: ${(e as Error).message}`));
-      const free = this.concurrency - this.runs.size;
-      if (free <= 0) return [];
-      const candidates = new Map(this.store.readyTenants().map((t) => [t, this.store.candidates(t, now, free)]));
-      const picked = this.rr.pick(candidates, free).map((p) => p.task)
-        .filter((task) => this.store.claim(task.id, this.owner, now, now + task.timeout_ms + LEASE_GRACE_MS));
-      for (const task of picked) task.attempts++;
-      const spans = appendEach(this.home.timeline, picked.map((task) => startedDraft(task, now)), this.signer);
-      return picked.map((task, i) => {
-        const span = spans[i];
-        if (!(span instanceof LoglineError)) this.store.setRunSpan(task.id, span.id);
-        return { task, span };
-      });
+    const endings = this.endings;
+    this.endings = [];
+    const parts = { timeline: this.home.timeline, signer: this.signer, store: this.store };
+    const record = this.home.db.transaction(() => {
+      const picked = this.state === 'running' ? this.claim(now) : [];
+      return recordCycle(parts, endings, picked, now);
     }).immediate();
-    for (const { task, span } of claimed) {
-      if (span instanceof LoglineError) {
-        // the run could not be recorded (this node may not write in the tenant): it must not run unrecorded
-        this.end({ task, outcome: 'failed', error: span, result: null, permanent: true, startedAt: now, startedSpan: null });
-      } else {
-        this.launch(task, span.id, now);
-      }
+    for (const { ending, seconds } of record.finished) this.init.onFinished?.(ending.task, ending.outcome, seconds);
+    for (const { task, error } of record.unrecorded) this.init.log?.(`tasks: the run of task ${task.id} could not be recorded: ${error.code}: ${error.message}`);
+    for (const { task, span } of record.claimed) {
+      // a run that cannot be recorded (this node may not write in the tenant) must not run unrecorded
+      if (span instanceof LoglineError) this.end({ task, outcome: 'failed', error: span, result: null, permanent: true, startedAt: now, startedSpan: null });
+      else this.launch(task, span.id, now);
     }
     this.arm();
+  }
+
+  /** Fires due schedules and moves the next due tasks, up to the free slots, to running under this engine's lease. */
+  private claim(now: number): TaskRow[] {
+    this.schedules.fire(now, (t) => this.queue.enqueueMany([t], now)[0], (id, e) => this.init.log?.(`tasks: schedule ${id} not queued: ${(e as Error).message}`));
+    const free = this.concurrency - this.runs.size;
+    if (free <= 0) return [];
+    const candidates = new Map(this.store.readyTenants().map((t) => [t, this.store.candidates(t, now, free)]));
+    const picked = this.rr.pick(candidates, free).map((p) => p.task)
+      .filter((task) => this.store.claim(task.id, this.owner, now, now + task.timeout_ms + LEASE_GRACE_MS));
+    for (const task of picked) task.attempts++;
+    return picked;
   }
 
   private launch(task: TaskRow, startedSpan: string, startedAt: number): void {
@@ -196,54 +197,10 @@ export class Engine {
     this.runs.set(task.id, { task, abort, done });
   }
 
+  /** A run ended: it is recorded by the next cycle, soon, together with any other that ends meanwhile. */
   private end(e: Ending): void {
     this.endings.push({ ...e, finishedAt: Date.now() });
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    setImmediate(() => {
-      this.flushQueued = false;
-      this.flush();
-      this.pump();
-    });
-  }
-
-  /**
-   * Records the runs that ended, in one transaction: the spans a successful run returns, then each run's
-   * `task.finished` span, then the task rows (finished, or queued again for a retry).
-   */
-  private flush(): void {
-    const batch = this.endings;
-    this.endings = [];
-    if (batch.length === 0) return;
-    const finished = this.home.db.transaction(() => {
-      const effects: { ending: (typeof batch)[number]; draft: Draft }[] = [];
-      for (const e of batch) if (e.outcome === 'succeeded') for (const draft of e.result?.spans ?? []) effects.push({ ending: e, draft });
-      const emitted = appendEach(this.home.timeline, effects.map((x) => x.draft), this.signer);
-      const ids = new Map<typeof batch[number], string[]>();
-      effects.forEach(({ ending }, i) => {
-        const span = emitted[i];
-        if (span instanceof LoglineError) Object.assign(ending, { outcome: 'failed', error: span, permanent: true });
-        else ids.set(ending, [...(ids.get(ending) ?? []), span.id]);
-      });
-      const steps = batch.map((e) => ({ e, step: nextStep(e, e.finishedAt), seconds: (e.finishedAt - e.startedAt) / 1000 }));
-      const results = steps.map(({ e }) => (e.outcome === 'succeeded' ? { ...e.result?.data, ...(ids.has(e) ? { spans: ids.get(e) } : {}) } : null));
-      const drafts = steps.map(({ e, step, seconds }, i) => finishedDraft(e.task, {
-        outcome: e.outcome, final: step.status !== 'queued', retryAt: step.retryAt, error: e.error === null ? null : errorFacts(e.error),
-        result: results[i], seconds, startedSpan: e.startedSpan,
-      }, e.finishedAt));
-      const spans = appendEach(this.home.timeline, drafts, this.signer);
-      steps.forEach(({ e, step }, i) => {
-        const span = spans[i];
-        this.store.end({
-          task: e.task, outcome: e.outcome, status: step.status, retryAt: step.retryAt, error: e.error === null ? null : errorFacts(e.error),
-          result: results[i], startedAt: e.startedAt, finishedAt: e.finishedAt, startedSpan: e.startedSpan,
-          finishedSpan: span instanceof LoglineError ? null : span.id,
-        });
-        if (span instanceof LoglineError) this.init.log?.(`tasks: the run of task ${e.task.id} could not be recorded: ${span.code}: ${span.message}`);
-      });
-      return steps;
-    }).immediate();
-    for (const { e, seconds } of finished) this.init.onFinished?.(e.task, e.outcome, seconds);
+    this.wake();
   }
 
   /** Wakes up for the next due task or schedule, unless every slot is busy (a run ending claims again). */

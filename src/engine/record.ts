@@ -51,20 +51,24 @@ function withCause(task: TaskRow, draft: Draft): Draft {
 }
 
 /**
- * Appends drafts in one call, inside the caller's transaction; when the batch is refused, each draft alone, so
- * that one bad span (a payload the timeline rejects, a tenant this node may not write) fails only its own task.
+ * Appends groups of drafts in one call, inside the caller's transaction; when that batch is refused, each group
+ * alone (all or nothing per group), so that one bad span (a payload the timeline rejects, a tenant this node may
+ * not write) fails only its own task.
  */
-export function appendEach(timeline: Timeline, drafts: readonly Draft[], signer: Signer): (Span | LoglineError)[] {
-  if (drafts.length === 0) return [];
+export function appendGroups(timeline: Timeline, groups: readonly (readonly Draft[])[], signer: Signer): (Span[] | LoglineError)[] {
+  const all = groups.flat();
+  if (all.length === 0) return groups.map(() => []);
   try {
-    return timeline.append(drafts, signer);
+    const spans = timeline.append(all, signer);
+    let at = 0;
+    return groups.map((g) => spans.slice(at, (at += g.length)));
   } catch (e) {
     if (!(e instanceof LoglineError)) throw e;
-    if (drafts.length === 1) return [e];
+    if (groups.length === 1) return [e];
   }
-  return drafts.map((d) => {
+  return groups.map((g) => {
     try {
-      return timeline.append([d], signer)[0];
+      return g.length === 0 ? [] : timeline.append(g, signer);
     } catch (e) {
       if (e instanceof LoglineError) return e;
       throw e;

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { Cron } from 'croner';
 import type { Config } from '../config/config.js';
 import { LoglineError } from '../errors/errors.js';
@@ -57,10 +58,16 @@ export function nextRun(cron: string, timezone: string | null, after: number): n
 export class Schedules {
   private readonly db: Db;
   private readonly config: Config;
+  private readonly due: Statement;
+  private readonly advance: Statement;
+  private readonly earliest: Statement;
 
   constructor(db: Db, config: Config) {
     this.db = db;
     this.config = config;
+    this.due = db.prepare('SELECT * FROM task_schedules WHERE next_run IS NOT NULL AND next_run <= ?');
+    this.advance = db.prepare('UPDATE task_schedules SET next_run = ?, last_run = ?, last_task = ? WHERE id = ?');
+    this.earliest = db.prepare('SELECT min(next_run) FROM task_schedules WHERE next_run IS NOT NULL').pluck();
   }
 
   add(s: NewSchedule, now = Date.now()): ScheduleInfo {
@@ -98,7 +105,7 @@ export class Schedules {
    * schedule whose task is refused now (exec disabled since) is advanced all the same, and reported.
    */
   fire(now: number, enqueue: (t: NewTask) => number, onError: (id: number, e: unknown) => void): number {
-    const due = this.db.prepare('SELECT * FROM task_schedules WHERE next_run IS NOT NULL AND next_run <= ?').all(now) as ScheduleRow[];
+    const due = this.due.all(now) as ScheduleRow[];
     for (const row of due) {
       let task: number | null = null;
       try {
@@ -111,14 +118,18 @@ export class Schedules {
         onError(row.id, e);
       }
       const next = nextRun(row.cron, row.timezone, Math.max(now, row.next_run!));
-      this.db.prepare('UPDATE task_schedules SET next_run = ?, last_run = ?, last_task = ? WHERE id = ?').run(next, row.next_run, task ?? row.last_task, row.id);
+      this.advance.run(next, row.next_run, task ?? row.last_task, row.id);
     }
     return due.length;
   }
 
+  count(): number {
+    return this.db.prepare('SELECT count(*) FROM task_schedules').pluck().get() as number;
+  }
+
   /** The earliest next run of any schedule (ms), or null. */
   nextDue(): number | null {
-    return this.db.prepare('SELECT min(next_run) FROM task_schedules WHERE next_run IS NOT NULL').pluck().get() as number | null;
+    return this.earliest.get() as number | null;
   }
 }
 

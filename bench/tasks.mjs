@@ -1,0 +1,75 @@
+// The task engine: N `emit` tasks (--n, 10k) queued in one transaction into a home whose daemon runs (`node start`,
+// task_concurrency --concurrency, default the config's 8), timed from the enqueue until the last one succeeded;
+// each task writes three spans (task.started, the emitted span, task.finished). Then the same daemon's CPU use
+// while idle, over --idle seconds (10), from /proc/<pid>/stat. Baseline: the same number of spans (3 per task)
+// appended in process with `timeline.append` in transactions of 3 × concurrency drafts, as the engine writes them.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cpuOf, startDaemon } from './daemon-lib.mjs';
+import { ROOT, fmtRate, header, initHome, ms, now, opt, progress, table } from './lib.mjs';
+
+const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
+const { Home } = await dist('node/home.js');
+const { TaskQueue } = await dist('engine/queue.js');
+
+const N = opt('n', 10_000);
+const CONCURRENCY = opt('concurrency', 8);
+const IDLE_S = opt('idle', 10);
+const sleep = (t) => new Promise((r) => setTimeout(r, t));
+
+header('tasks');
+
+async function throughput() {
+  const dir = initHome({ handle: 'bench', tenant: 'bench' });
+  const daemon = await startDaemon(dir, { label: 'tasks', env: { LOGLINE_TASK_CONCURRENCY: String(CONCURRENCY) } });
+  const home = new Home({ home: dir });
+  const queue = new TaskQueue(home.db, home.config);
+  // polled cheaply (the daemon shares the two cores): the last task's status, then the full count once
+  const statusOf = home.db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
+  const count = home.db.prepare(`SELECT count(*) FROM tasks WHERE tenant = 'bench' AND status = 'succeeded'`).pluck();
+  const tasks = Array.from({ length: N }, (_, i) => ({ tenant: 'bench', type: 'emit', payload: { title: `bench task ${i}`, data: { n: i } } }));
+  progress(`${N} emit tasks through the daemon (concurrency ${CONCURRENCY})`);
+  const t0 = now();
+  const ids = queue.enqueueMany(tasks);
+  const enqueueMs = ms(t0);
+  while (statusOf.get(ids[ids.length - 1]) !== 'succeeded' || count.get() < N) await sleep(20);
+  const totalMs = ms(t0);
+  const spans = home.db.prepare(`SELECT count(*) FROM spans WHERE tenant = 'bench'`).pluck().get();
+  await home.close();
+  return { daemon, totalMs, enqueueMs, spans };
+}
+
+async function idle(daemon) {
+  progress(`idle daemon CPU over ${IDLE_S} s`);
+  await sleep(2000); // let the last flush and GC settle
+  const c0 = cpuOf(daemon.pid);
+  const t0 = now();
+  await sleep(IDLE_S * 1000);
+  return ((cpuOf(daemon.pid) - c0) / (ms(t0) / 1000)) * 100;
+}
+
+async function baseline() {
+  const dir = initHome({ handle: 'base', tenant: 'base' });
+  const home = new Home({ home: dir });
+  const signer = home.signer();
+  const batch = 3 * CONCURRENCY;
+  const drafts = Array.from({ length: 3 * N }, (_, i) => ({ tenant: 'base', title: `span ${i}`, kind: 'system', data: { task: i, n: i } }));
+  const t0 = now();
+  for (let i = 0; i < drafts.length; i += batch) home.timeline.append(drafts.slice(i, i + batch), signer);
+  const t = ms(t0);
+  await home.close();
+  return t;
+}
+
+const run = await throughput();
+const cpu = await idle(run.daemon);
+await run.daemon.stop();
+const baseMs = await baseline();
+const rate = N / (run.totalMs / 1000);
+table('task engine', [
+  { what: `${N} emit tasks, enqueue → all succeeded (concurrency ${CONCURRENCY})`, figure: fmtRate(rate), goal: '≥ 5,000/s', ratio: `${(rate / 5000).toFixed(2)}× goal`, ok: rate >= 5000 },
+  { what: `  enqueue of ${N} tasks (one transaction)`, figure: fmtRate(N / (run.enqueueMs / 1000)) },
+  { what: `  spans written by the runs (3 per task)`, figure: String(run.spans - 1) },
+  { what: `baseline: ${3 * N} spans by timeline.append, ${3 * CONCURRENCY} per transaction`, figure: fmtRate((3 * N) / (baseMs / 1000)), ratio: `engine at ${((3 * N / (run.totalMs / 1000)) / ((3 * N) / (baseMs / 1000))).toFixed(2)}× of it` },
+  { what: `idle daemon CPU over ${IDLE_S} s`, figure: `${cpu.toFixed(2)} %`, goal: '≤ 1 %', ratio: `${(cpu / 1).toFixed(2)}× goal`, ok: cpu <= 1 },
+]);
