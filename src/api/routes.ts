@@ -36,6 +36,8 @@ export const ROUTES = {
   events: { name: 'events', method: 'GET', path: `${API_PREFIX}/events`, scope: 'read' },
   peers: { name: 'peers', method: 'GET', path: `${API_PREFIX}/peers`, scope: 'admin' },
   sync: { name: 'sync', method: 'POST', path: `${API_PREFIX}/sync`, scope: 'admin' },
+  tenants: { name: 'tenants', method: 'GET', path: `${API_PREFIX}/tenants`, scope: 'read' },
+  members: { name: 'members', method: 'GET', path: `${API_PREFIX}/tenants/:slug/members`, scope: 'read' },
 } as const satisfies Record<string, RouteDef>;
 
 /** One event on the live stream. */

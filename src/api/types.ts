@@ -61,3 +61,24 @@ export interface ImportReport {
   forks: number;
   rejected: { line: number; code: string; message: string }[];
 }
+
+/** A tenant this node holds, as its event spans define it. */
+export interface TenantInfo {
+  slug: string;
+  name: string;
+  /** Id of the tenant.created span that counts. */
+  genesis: string;
+  /** did of the genesis author, the first owner. */
+  owner: string;
+  created: string;
+  members: number;
+  spans: number;
+}
+
+export interface MemberInfo {
+  did: string;
+  role: 'owner' | 'admin' | 'member' | 'viewer';
+  handle: string | null;
+  /** ts of the span that gave the current role. */
+  since: string;
+}

@@ -52,6 +52,14 @@ export class Context {
     return this.home().tenant(this.globals.tenant);
   }
 
+  /**
+   * The handle that signs this command's spans: `--as`, else this home's configured identity — sent with every
+   * append, so that the daemon signs as the identity the config names now (`logline id use`), not at its start.
+   */
+  identity(explicit?: string): string {
+    return explicit ?? this.home().defaultIdentity();
+  }
+
   /** Through the daemon when one runs on this home (and `daemon` is not off), else in-process. */
   async client(): Promise<LoglineClient> {
     if (!this.openedClient) {

@@ -68,6 +68,8 @@ export function preferDaemon(socketPath: string, local: () => LoglineClient, onV
     ingest: (spans) => attempt((c) => c.ingest(spans)),
     verify: (scope, onProgress) => attempt((c) => c.verify(scope, onProgress)),
     status: () => attempt((c) => c.status()),
+    tenants: () => attempt((c) => c.tenants()),
+    members: (t) => attempt((c) => c.members(t)),
     peers: () => attempt((c) => c.peers()),
     sync: () => attempt((c) => c.sync()),
     async *exportLines(filters) {

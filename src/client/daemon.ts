@@ -1,6 +1,6 @@
 import { filtersToParams } from '../api/filters.js';
 import { HEADER_VERSION, NDJSON, ROUTES, type ApiEvent } from '../api/routes.js';
-import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
+import type { AppendRequest, MemberInfo, Page, QueryFilters, TenantInfo, VerifyReport } from '../api/types.js';
 import { EXIT, LoglineError, type LoglineErrorJSON } from '../errors/errors.js';
 import type { Span } from '../timeline/span.js';
 import type { PeerInfo } from '../federation/peer-info.js';
@@ -63,6 +63,12 @@ export function daemonClient(transport: Transport, init: DaemonClientInit = {}):
     },
     async status(): Promise<NodeStatus> {
       return call<NodeStatus>('GET', ROUTES.status.path);
+    },
+    async tenants(): Promise<TenantInfo[]> {
+      return (await call<{ tenants: TenantInfo[] }>('GET', ROUTES.tenants.path)).tenants;
+    },
+    async members(tenant: string): Promise<MemberInfo[]> {
+      return (await call<{ members: MemberInfo[] }>('GET', ROUTES.members.path.replace(':slug', encodeURIComponent(tenant)))).members;
     },
     async peers(): Promise<PeerInfo[]> {
       return (await call<{ peers: PeerInfo[] }>('GET', ROUTES.peers.path)).peers;

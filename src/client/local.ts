@@ -1,8 +1,9 @@
-import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
+import type { AppendRequest, MemberInfo, Page, QueryFilters, TenantInfo, VerifyReport } from '../api/types.js';
 import type { Home } from '../node/home.js';
 import { EXIT, LoglineError } from '../errors/errors.js';
 import { emptyStats, type PeerInfo } from '../federation/peer-info.js';
 import { loadTrust } from '../federation/trust.js';
+import { unknownTenant } from '../tenants/gate.js';
 import { openDb } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
 import { findSpanRow, iterateRows, queryTimeline, rowSpan } from '../timeline/query.js';
@@ -53,12 +54,24 @@ export function localClient(home: Home): LoglineClient {
 
     async verify(scope, onProgress): Promise<VerifyReport> {
       const ids = scope.ids?.map((ref) => findSpanRow(home.repo, ref).id);
-      return verifyStored(home.repo, { tenant: scope.tenant, ids, onProgress, crypto: home.crypto });
+      return verifyStored(home.repo, { tenant: scope.tenant, ids, onProgress, crypto: home.crypto, recheck: (s) => home.tenants.recheck(s) });
     },
 
     async status(): Promise<NodeStatus> {
       const tenants = home.db.prepare('SELECT tenant, count(*) AS spans FROM spans GROUP BY tenant ORDER BY tenant').all() as NodeStatus['tenants'];
       return { version: VERSION, spans: tenants.reduce((n, t) => n + t.spans, 0), tenants, home: home.paths.home ?? home.paths.data };
+    },
+
+    async tenants(): Promise<TenantInfo[]> {
+      const count = home.db.prepare('SELECT count(*) FROM spans WHERE tenant = ?').pluck();
+      return home.tenants.projection.list().map((t) => ({
+        ...t, members: home.tenants.projection.members(t.slug).length, spans: count.get(t.slug) as number,
+      }));
+    },
+
+    async members(tenant: string): Promise<MemberInfo[]> {
+      if (!home.tenants.projection.get(tenant)) throw unknownTenant(tenant);
+      return home.tenants.projection.members(tenant);
     },
 
     async peers(): Promise<PeerInfo[]> {

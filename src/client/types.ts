@@ -1,4 +1,4 @@
-import type { AppendRequest, Page, QueryFilters, VerifyReport } from '../api/types.js';
+import type { AppendRequest, MemberInfo, Page, QueryFilters, TenantInfo, VerifyReport } from '../api/types.js';
 import type { Span } from '../timeline/span.js';
 import type { PeerInfo } from '../federation/peer-info.js';
 
@@ -28,6 +28,10 @@ export interface LoglineClient {
   exportLines(filters: QueryFilters): AsyncIterable<string>;
   verify(scope: { tenant?: string; ids?: string[] }, onProgress?: (done: number, total: number) => void): Promise<VerifyReport>;
   status(): Promise<NodeStatus>;
+  /** Tenants this node holds (those whose genesis it has). */
+  tenants(): Promise<TenantInfo[]>;
+  /** Members of a tenant, owners first. */
+  members(tenant: string): Promise<MemberInfo[]>;
   /** Peers this node trusts or talks to (connection and counters only through the daemon). */
   peers(): Promise<PeerInfo[]>;
   /** Runs a sync round with every peer now (needs the daemon); returns the peers afterwards. */

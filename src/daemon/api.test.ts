@@ -183,6 +183,7 @@ describe('local API of a running daemon', () => {
 
   beforeAll(async () => {
     h = initHome('dan', 'a'); // tenant a is the default
+    h.run(['tenant', 'create', 'b']);
     ({ socket, base } = await startNode(h));
     // both tenants get spans through the daemon (so its metrics carry both tenant labels); enough of them that
     // some 4-hex prefixes are shared across tenants and within B
@@ -198,8 +199,8 @@ describe('local API of a running daemon', () => {
     bSigs = new Set(bSpans.map((s) => s.sig));
     bPrefixes = new Set(bSpans.flatMap((s) => Array.from({ length: 52 }, (_, k) => s.id.slice(0, 12 + k))));
     bCountStart = (await tenantCounts(h)).b;
-    expect(bCountStart).toBe(1501);
-    expect(bSpans.length).toBe(1501);
+    expect(bCountStart).toBe(1502); // with its tenant.created
+    expect(bSpans.length).toBe(1502);
   });
 
   afterAll(async () => {
@@ -353,6 +354,14 @@ describe('local API of a running daemon', () => {
       expect(nd.status, nd.text).toBe(201);
       expect(json(nd).spans[0].tenant).toBe('a');
       aIds.push(json(nd).spans[0].id);
+      // members, roles and trust are the node owner's: a token writes no system span, and nothing is stored
+      const spansBefore = (await tenantCounts(h)).a;
+      for (const draft of [{ title: 'member.added', kind: 'system', data: { did: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', role: 'owner' } }, { title: 'tenant.created', kind: 'system' }]) {
+        const sys = await asToken(writer, 'POST', '/api/v1/spans', { body: JSON.stringify({ drafts: [draft] }) });
+        expect(sys.status, sys.text).toBe(403);
+        expect(json(sys).error.code).toBe('FORBIDDEN');
+      }
+      expect((await tenantCounts(h)).a).toBe(spansBefore);
 
       // a signed B span (exported by the owner) cannot be imported with an A token, nor retargeted to A
       const bLine = (await owner('GET', '/api/v1/export?tenant=b')).text.split('\n')[0];

@@ -109,6 +109,16 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
 
   router.register(ROUTES.events, (ctx) => streamEvents(ctx, node));
 
+  router.register(ROUTES.tenants, async ({ res, auth }) => {
+    const tenants = await node.client.tenants();
+    sendJson(res, 200, { tenants: auth.kind === 'token' ? tenants.filter((t) => t.slug === auth.tenant) : tenants });
+  });
+
+  router.register(ROUTES.members, async ({ res, params, auth }) => {
+    if (auth.kind === 'token' && params.slug !== auth.tenant) throw forbidden();
+    sendJson(res, 200, { members: await node.client.members(params.slug) });
+  });
+
   router.register(ROUTES.peers, async ({ res }) => sendJson(res, 200, { peers: await node.peers() }));
 
   router.register(ROUTES.sync, async ({ res }) => {
@@ -167,5 +177,7 @@ function scopeFilters(filters: QueryFilters, auth: Auth): QueryFilters {
 function scopeDraft(draft: SpanDraft & { tenant: string }, auth: Auth): SpanDraft & { tenant: string } {
   if (auth.kind !== 'token' || draft === null || typeof draft !== 'object') return draft;
   if (draft.tenant !== undefined && draft.tenant !== auth.tenant) throw forbidden();
+  // members, roles, rules and trust are the node owner's to change, never a token's
+  if (draft.kind === 'system') throw new LoglineError('FORBIDDEN', 'a token cannot write system spans', { hint: 'tenant and member changes are made with the CLI on the node' });
   return { ...draft, tenant: auth.tenant };
 }

@@ -7,6 +7,7 @@ import { decodeFrameLength, MAX_FRAME, PROTOCOL } from './protocols/sync/frames.
 import { emptyStats, type PeerInfo, type PeerStats } from './peer-info.js';
 import { SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/session.js';
 import { peerIdOfMultiaddr } from './peer-id.js';
+import { TENANT_EVENTS } from '../tenants/events.js';
 import { loadTrust, type PeerTrust } from './trust.js';
 
 /**
@@ -168,6 +169,8 @@ export class Federation {
   private committed(spans: readonly Span[], from: string | null): void {
     if (spans.some((s) => s.kind === 'system' && s.title.startsWith('peer.'))) this.reloadTrust();
     for (const session of this.sessions.values()) session.push(spans, from);
+    // a membership change may admit spans a peer sent earlier and this node refused: ask again
+    if (spans.some((s) => s.kind === 'system' && TENANT_EVENTS.has(s.title))) for (const session of this.sessions.values()) void session.round();
   }
 
   private inbound(stream: Stream, peer: string): void {

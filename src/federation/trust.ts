@@ -16,11 +16,11 @@ export const PEER_TRUSTED = 'peer.trusted';
 export const PEER_UNTRUSTED = 'peer.untrusted';
 
 export function peerTrusted(tenant: string, peer: string, did: string, trust: TrustLevel, addrs: string[]): SpanDraft & { tenant: string } {
-  return { tenant, title: PEER_TRUSTED, kind: 'system', data: { peer, did, trust, addrs } };
+  return { tenant, title: PEER_TRUSTED, kind: 'system', visibility: 'private', data: { peer, did, trust, addrs } };
 }
 
 export function peerUntrusted(tenant: string, peer: string, did: string): SpanDraft & { tenant: string } {
-  return { tenant, title: PEER_UNTRUSTED, kind: 'system', data: { peer, did } };
+  return { tenant, title: PEER_UNTRUSTED, kind: 'system', visibility: 'private', data: { peer, did } };
 }
 
 /**

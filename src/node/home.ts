@@ -7,6 +7,7 @@ import { Keystore } from '../identity/keystore.js';
 import { cryptoPool, type CryptoPool } from '../identity/crypto-pool.js';
 import { openDb, type Db } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
+import { TenantGate } from '../tenants/gate.js';
 import { Timeline } from '../timeline/timeline.js';
 import { isSlug } from '../timeline/validate.js';
 
@@ -27,7 +28,7 @@ export class Home {
   readonly config: Config;
   readonly keystore: Keystore;
   private readonly passphrase: string | undefined;
-  private opened: { db: Db; repo: SpansRepo; timeline: Timeline } | undefined;
+  private opened: { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate } | undefined;
   private pool: CryptoPool | undefined;
 
   constructor(init: HomeInit = {}) {
@@ -52,12 +53,13 @@ export class Home {
     return this;
   }
 
-  private open(): { db: Db; repo: SpansRepo; timeline: Timeline } {
+  private open(): { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate } {
     if (this.opened === undefined) {
       mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
       const db = openDb(this.paths.db);
       const repo = new SpansRepo(db);
-      this.opened = { db, repo, timeline: new Timeline(repo, () => this.crypto) };
+      const tenants = new TenantGate(db, (did) => this.keystore.list().filter((i) => i.did === did).map((i) => i.handle));
+      this.opened = { db, repo, tenants, timeline: new Timeline(repo, () => this.crypto, tenants) };
     }
     return this.opened;
   }
@@ -65,6 +67,8 @@ export class Home {
   get db(): Db { return this.open().db; }
   get repo(): SpansRepo { return this.open().repo; }
   get timeline(): Timeline { return this.open().timeline; }
+  /** Tenants, members and roles: the projection and the rules of who may write where. */
+  get tenants(): TenantGate { return this.open().tenants; }
 
   /** Worker threads for ed25519 in big batches (bulk append, import, verify, sync), started on first use. */
   get crypto(): CryptoPool {

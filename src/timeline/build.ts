@@ -23,14 +23,16 @@ export interface BuildResult {
 
 /**
  * Builds and hashes local spans in order, chaining each tenant's spans from `heads` (filled on first use
- * from `readHead`). Invalid drafts are collected, not thrown, so a batch can report every bad line.
+ * from `readHead`), after `admit` (who may write where) has seen each body. Invalid drafts are collected, not thrown, so a batch can report every bad line.
  */
-export function buildDrafts(drafts: readonly Draft[], author: string, heads: Heads, readHead: (tenant: string) => { seq: number; id: string } | undefined): BuildResult {
+export function buildDrafts(drafts: readonly Draft[], author: string, heads: Heads, readHead: (tenant: string) => { seq: number; id: string } | undefined,
+  admit: (body: SpanBody) => void = () => {}): BuildResult {
   const result: BuildResult = { built: [], failures: [] };
   drafts.forEach((draft, i) => {
     try {
       if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) throw spanError('SPAN_NOT_OBJECT', 'a draft is one JSON object');
       const body = bodyFromDraft(draft, author);
+      admit(body);
       if (!isPrivate(body)) {
         let head = heads.get(body.tenant);
         if (head === undefined) head = (isSlug(body.tenant) ? readHead(body.tenant) : undefined) ?? { seq: 0, id: '' };

@@ -4,11 +4,28 @@ import { inlineCrypto, type CryptoPool } from '../identity/crypto-pool.js';
 import type { SpansRepo } from '../store/spans-repo.js';
 import { batchError, buildDrafts, type Built, type Draft, type Heads } from './build.js';
 import { spanRow } from './rows.js';
-import type { Span } from './span.js';
+import type { Span, SpanBody } from './span.js';
 import { badSignature, checkSignedSpan, verifySpan, type CheckedSpan } from './validate.js';
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'fork';
 export type IngestResult = { outcome: IngestOutcome; span: Span } | { outcome: 'rejected'; error: LoglineError };
+
+/**
+ * Who may write where (tenants, members, roles): asked before a local span is signed and before a foreign one
+ * is stored, and told of every span stored, inside the transaction that stores it.
+ */
+export interface Gate {
+  /** Throws when the author may not sign this body. */
+  admitLocal(body: SpanBody): void;
+  /** Throws when a checked foreign span may not be stored. */
+  admitForeign(span: Span): void;
+  /** Why a stored span should not be there as things are now known, or null (for verify). */
+  recheck(span: SpanBody): LoglineError | null;
+  stored(span: Span): void;
+}
+
+/** No tenant rules: for tests of the span format alone. */
+export const OPEN_GATE: Gate = { admitLocal() {}, admitForeign() {}, recheck: () => null, stored() {} };
 
 /** Listener called after a transaction commits, with the spans it stored (in order). */
 export type CommitListener = (spans: readonly Span[], from: string | null) => void;
@@ -37,13 +54,15 @@ export class Timeline {
   readonly repo: SpansRepo;
   private readonly listeners = new Set<CommitListener>();
   private readonly crypto: () => CryptoPool;
+  readonly gate: Gate;
   private appendTurn: Promise<unknown> = Promise.resolve();
   private storeTurn: Promise<unknown> = Promise.resolve();
 
-  /** `crypto` gives the worker pool for big batches (inline by default). */
-  constructor(repo: SpansRepo, crypto: () => CryptoPool = () => inlineCrypto) {
+  /** `crypto` gives the worker pool for big batches (inline by default); `gate` decides who may write where. */
+  constructor(repo: SpansRepo, crypto: () => CryptoPool = () => inlineCrypto, gate: Gate = OPEN_GATE) {
     this.repo = repo;
     this.crypto = crypto;
+    this.gate = gate;
   }
 
   onCommit(listener: CommitListener): () => void {
@@ -57,7 +76,7 @@ export class Timeline {
    */
   append(drafts: readonly Draft[], signer: Signer): Span[] {
     const out = this.repo.db.transaction(() => {
-      const result = buildDrafts(drafts, signer.did, new Map(), (t) => this.headOf(signer.did, t));
+      const result = buildDrafts(drafts, signer.did, new Map(), (t) => this.headOf(signer.did, t), (b) => this.gate.admitLocal(b));
       if (result.failures.length > 0) throw batchError(drafts.length, result);
       return result.built.map((b) => this.insertLocal(b, signer.sign(b.id)));
     }).immediate();
@@ -84,7 +103,7 @@ export class Timeline {
           let next: typeof pending;
           if (i < drafts.length) {
             const part = drafts.slice(i, i + CHUNK);
-            const result = buildDrafts(part, signer.did, heads, readHead);
+            const result = buildDrafts(part, signer.did, heads, readHead, (b) => this.gate.admitLocal(b));
             if (result.failures.length > 0) {
               // the chunks before the invalid one are stored; it and the rest are not
               if (pending) this.storeChunk(pending.built, await pending.sigs, signer.did);
@@ -136,7 +155,10 @@ export class Timeline {
   private insertLocal(b: Built, sig: Buffer): Span {
     const span = { ...b.span, sig: sig.toString('hex') } as Span;
     // a chained span is new by construction (its seq is free); an unchained one may repeat an identical one
-    if (span.seq !== null || !this.repo.has(b.id)) this.repo.insert(spanRow(span, b.body, null));
+    if (span.seq !== null || !this.repo.has(b.id)) {
+      this.repo.insert(spanRow(span, b.body, null));
+      this.gate.stored(span);
+    }
     return span;
   }
 
@@ -214,7 +236,9 @@ export class Timeline {
         if (prev.toString('hex') !== span.prev) throw chainError('CHAIN_BROKEN_PREV', `prev of seq ${span.seq} is not the id of seq ${span.seq - 1}`);
       }
     }
+    this.gate.admitForeign(span);
     this.repo.insert(spanRow(span, body, from));
+    this.gate.stored(span);
     return 'stored';
   }
 

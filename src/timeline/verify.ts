@@ -3,7 +3,9 @@ import { verifyByDid } from '../identity/ed25519.js';
 import { inlineCrypto, type CryptoPool } from '../identity/crypto-pool.js';
 import type { SpanRow, SpansRepo } from '../store/spans-repo.js';
 import { id8, SPAN_SELECT_AIX } from '../store/spans-repo.js';
+import type { LoglineError } from '../errors/errors.js';
 import { spanIdBytes } from './canonical.js';
+import type { SpanBody } from './span.js';
 
 /** Findings are capped so that a badly damaged store still gives a readable report. */
 const MAX_FINDINGS = 1000;
@@ -15,6 +17,8 @@ export interface VerifyScope {
   ids?: Buffer[];
   onProgress?: (done: number, total: number) => void;
   crypto?: CryptoPool;
+  /** Why a stored span should not be there as the tenant is now known (its author's role), or null. */
+  recheck?: (span: SpanBody) => LoglineError | null;
 }
 
 type Chained = { author: number; tenant: string; seq: number };
@@ -49,10 +53,12 @@ export async function verifyStored(repo: SpansRepo, scope: VerifyScope = {}): Pr
       const where = { id, author: row.author, tenant: row.tenant, ...(row.seq === null ? {} : { seq: row.seq }) };
       if (!spanIdBytes(row.body).equals(row.id)) add({ code: 'SPAN_BAD_ID', message: `stored body does not hash to ${id.slice(0, 12)}…`, ...where });
       else sigChecks.push({ row });
-      const body = JSON.parse(row.body) as { author: string; tenant: string; seq: number | null; prev: string | null };
+      const body = JSON.parse(row.body) as SpanBody;
       if (body.author !== row.author || body.tenant !== row.tenant || body.seq !== row.seq || body.prev !== (row.prev?.toString('hex') ?? null)) {
         add({ code: 'STORE_MISMATCH', message: `indexed columns of ${id.slice(0, 12)}… differ from its signed body`, ...where });
       }
+      const refused = scope.recheck?.(body);
+      if (refused) add({ code: refused.code, message: `${id.slice(0, 12)}…: ${refused.message}`, ...where });
       if (row.seq !== null && row.seq > 1) {
         const author = row.aix;
         const prevId = last && last.author === author && last.tenant === row.tenant && last.seq === row.seq - 1

@@ -17,7 +17,7 @@ Examples:
       const ctx = contextOf(cmd);
       const tenant = ctx.tenant();
       const client = await ctx.client();
-      const [span] = await client.append({ drafts: [draftFromFlags(title, tenant, flags)], identity: flags.as });
+      const [span] = await client.append({ drafts: [draftFromFlags(title, tenant, flags)], identity: ctx.identity(flags.as) });
       if (ctx.out.json) ctx.out.data(span);
       else ctx.out.line(span.id);
     });

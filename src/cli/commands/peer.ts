@@ -64,7 +64,7 @@ async function trust(ctx: Context, peerId: string, level: TrustLevel, addrs: str
   const did = didFromPeerId(peerId);
   if (!did) throw LoglineError.usage('BAD_PEER_ID', `"${peerId}" is not an ed25519 peer id (12D3KooW…)`);
   const tenant = ctx.tenant();
-  const [span] = await (await ctx.client()).append({ drafts: [peerTrusted(tenant, peerId, did, level, addrs)] });
+  const [span] = await (await ctx.client()).append({ drafts: [peerTrusted(tenant, peerId, did, level, addrs)], identity: ctx.identity() });
   if (ctx.out.json) return ctx.out.data({ peer: peerId, did, tenant, trust: level, addrs, span: span.id });
   ctx.out.line(`trusted ${peerId} for ${tenant} (${level})`);
 }
@@ -72,7 +72,7 @@ async function trust(ctx: Context, peerId: string, level: TrustLevel, addrs: str
 async function untrust(ctx: Context, peerId: string, tenants: string[]): Promise<void> {
   const did = didFromPeerId(peerId);
   if (!did) throw LoglineError.usage('BAD_PEER_ID', `"${peerId}" is not an ed25519 peer id (12D3KooW…)`);
-  const spans = await (await ctx.client()).append({ drafts: tenants.map((t) => peerUntrusted(t, peerId, did)) });
+  const spans = await (await ctx.client()).append({ drafts: tenants.map((t) => peerUntrusted(t, peerId, did)), identity: ctx.identity() });
   if (ctx.out.json) return ctx.out.data({ peer: peerId, tenants, spans: spans.map((s) => s.id) });
   ctx.out.line(`untrusted ${peerId} for ${tenants.join(', ')}`);
 }

@@ -33,7 +33,7 @@ Example:
       const title = (flags.title ?? argv.join(' ')).replace(/[\r\n]+/g, ' ').slice(0, 512);
       const data: Record<string, unknown> = { command: argv, exit_code: result.exitCode, signal: result.signal };
       if (result.error) data.error = result.error;
-      const [span] = await client.append({ drafts: [draftFromFlags(title, tenant, flags, { data, delta_s: result.seconds })], identity: flags.as });
+      const [span] = await client.append({ drafts: [draftFromFlags(title, tenant, flags, { data, delta_s: result.seconds })], identity: ctx.identity(flags.as) });
       if (ctx.out.json) ctx.out.data(span);
       else ctx.out.info(`logline: recorded ${span.id}`);
       if (result.error) ctx.out.warn(result.error);

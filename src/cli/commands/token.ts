@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { Tokens, type TokenInfo } from '../../daemon/tokens.js';
 import { LoglineError } from '../../errors/errors.js';
+import { canWrite } from '../../tenants/roles.js';
 import { contextOf } from '../context.js';
 
 const TTL = /^(\d+)(m|h|d|w)$/;
@@ -12,9 +13,17 @@ export default function register(program: Command): void {
     .description('create a token and print it once (only its hash is kept)')
     .addOption(new Option('--role <role>', 'reader (read only) or writer').choices(['reader', 'writer']).makeOptionMandatory())
     .option('--ttl <age>', 'expire after this long (e.g. 12h, 30d, 8w); default never')
-    .action((opts: { role: 'reader' | 'writer'; ttl?: string }, cmd: Command) => {
+    .action(async (opts: { role: 'reader' | 'writer'; ttl?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const tenant = ctx.tenant();
+      // a token never exceeds its creator's role: writing takes a writing role, reading any membership
+      const did = ctx.home().keystore.get(ctx.identity()).did;
+      const role = (await (await ctx.client()).members(tenant)).find((m) => m.did === did)?.role;
+      if (opts.role === 'writer' ? !canWrite(role) : role === undefined) {
+        throw new LoglineError(role === undefined ? 'NOT_A_MEMBER' : 'ROLE_FORBIDDEN', `a ${role ?? 'non-member'} of ${tenant} cannot create a ${opts.role} token`, {
+          hint: role === undefined ? 'an owner or admin adds you first: `logline member add`' : 'create a reader token, or ask for a writing role',
+        });
+      }
       let ttl: number | null = null;
       if (opts.ttl !== undefined) {
         const m = TTL.exec(opts.ttl);

@@ -37,6 +37,9 @@ const CAPS = ['heads', 'want', 'live'];
  * in seq order, then live pushes. Every received span is checked by the node's ingest before it is stored;
  * a peer that sends an invalid frame or span is told why and disconnected.
  */
+/** Refusals by the tenant's membership rules: the span is valid, the sender honest, the order maybe unlucky. */
+const POLICY_CODES: ReadonlySet<string> = new Set(['NOT_A_MEMBER', 'ROLE_FORBIDDEN']);
+
 export class SyncSession {
   readonly peer: string;
   readonly stats: PeerStats;
@@ -55,6 +58,11 @@ export class SyncSession {
   private roundWaiters: (() => void)[] = [];
   /** Why the session ended, for the node's log. */
   endReason = 'closed';
+  /**
+   * `tenant\nauthor` whose spans the tenant's rules refused this round (not a member, not a writer): asking for
+   * the gap they leave would only bring them back. A new round (after a membership change) tries again.
+   */
+  private readonly deferred = new Set<string>();
   /** `spans` frames being verified and stored (in order, by the node), at most IN_FLIGHT. */
   private readonly inflight: Promise<void>[] = [];
 
@@ -98,6 +106,7 @@ export class SyncSession {
    * else heads both ways and the missing ranges. Resolves when the peer has finished every tenant.
    */
   round(): Promise<void> {
+    this.deferred.clear();
     for (const tenant of this.shared) {
       this.pending.add(tenant);
       this.headsSent.delete(tenant);
@@ -246,7 +255,14 @@ export class SyncSession {
       if (r.outcome === 'fork') this.stats.forks++;
       if (r.outcome !== 'rejected') return;
       const author = (items[i] as { author?: unknown }).author;
+      if (POLICY_CODES.has(r.error.code) && typeof author === 'string') {
+        // valid and signed, but its author may not write here as this node knows the tenant now: not hostile
+        this.deferred.add(`${tenant}\n${author}`);
+        this.count(r.error.code, 1);
+        return;
+      }
       if (r.error.code === 'CHAIN_GAP' && typeof author === 'string') {
+        if (this.deferred.has(`${tenant}\n${author}`)) return;
         // a live push overtook the range that precedes it: ask for the gap
         if (!wants.has(author)) wants.set(author, (tenantHeads(this.host.repo, tenant).find((h) => h[0] === author)?.[1] ?? 0) + 1);
         return;

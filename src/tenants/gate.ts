@@ -1,0 +1,122 @@
+import { LoglineError } from '../errors/errors.js';
+import type { Db } from '../store/db.js';
+import type { Gate } from '../timeline/timeline.js';
+import type { Span, SpanBody } from '../timeline/span.js';
+import { TENANT_CREATED, TENANT_EVENTS } from './events.js';
+import { applyEvent, roleAt, TenantProjection, type RoleChange, type TenantState } from './projection.js';
+import { canWrite, type Role } from './roles.js';
+
+const LOGLINE_ID = 'logline-id://';
+
+/**
+ * Who may write where (SPEC §5), for every span that enters the store: local spans before they are signed,
+ * foreign ones (import, peers) before they are stored. Tenant tables are refolded when one of their events
+ * commits. What it read is cached until this or another process changes the database.
+ */
+export class TenantGate implements Gate {
+  readonly projection: TenantProjection;
+  private readonly dataVersion: () => number;
+  private readonly localHandles: (did: string) => readonly string[];
+  private version = -1;
+  private readonly states = new Map<string, TenantState | undefined>();
+  private readonly histories = new Map<string, Map<string, RoleChange[]> | undefined>();
+
+  /** `localHandles` gives the handles this node's keystore binds to a did. */
+  constructor(db: Db, localHandles: (did: string) => readonly string[]) {
+    this.projection = new TenantProjection(db);
+    const version = db.prepare('PRAGMA data_version').pluck();
+    this.dataVersion = () => version.get() as number;
+    this.localHandles = localHandles;
+  }
+
+  admitLocal(body: SpanBody): void {
+    // a node's trust decisions are local policy: kept private, they need no role (it may not be a member)
+    if (body.kind === 'system' && body.visibility === 'private' && body.title.startsWith('peer.')) return;
+    const state = this.state(body.tenant);
+    if (body.kind === 'system' && TENANT_EVENTS.has(body.title)) {
+      const r = applyEvent(state, { id: '', author: body.author, tenant: body.tenant, ts: body.ts, title: body.title, data: body.data });
+      if (r instanceof LoglineError) throw r;
+    } else {
+      if (!state) throw unknownTenant(body.tenant);
+      const role = state.members.get(body.author)?.role;
+      if (!canWrite(role)) throw cannotWrite(role ?? null, body.tenant);
+    }
+    if (body.logline_id !== undefined) {
+      const handle = body.logline_id.slice(LOGLINE_ID.length);
+      const bound = state?.members.get(body.author)?.handle;
+      if (handle !== bound && !this.localHandles(body.author).includes(handle)) {
+        throw new LoglineError('LOGLINE_ID_MISMATCH', `logline-id://${handle} is not a handle of the signing identity`, {
+          hint: 'use the handle of the identity that signs (`logline id list`), or sign with that identity (--as is the handle)',
+        });
+      }
+    }
+  }
+
+  admitForeign(span: Span): void {
+    const error = this.recheck(span);
+    if (error) throw error;
+  }
+
+  /**
+   * Why a span should not be in the tenant as it is now known, or null: its author held no writing role when
+   * it was signed, or its logline_id is not the author's handle. A tenant this node does not know yet admits
+   * everything (verify flags what its events later disallow); `tenant.created` is always kept as evidence.
+   */
+  recheck(span: SpanBody): LoglineError | null {
+    if (span.kind === 'system' && span.title === TENANT_CREATED) return null;
+    if (span.visibility === 'private') return null; // never left its node: that node's own business
+    const history = this.history(span.tenant);
+    if (!history) return null;
+    const role = roleAt(history.get(span.author), span.ts);
+    // tenant events by any member are kept: the fold decides whether they count
+    const ok = span.kind === 'system' && TENANT_EVENTS.has(span.title) ? role !== null : canWrite(role);
+    if (!ok) return cannotWrite(role, span.tenant);
+    if (span.logline_id !== undefined) {
+      const bound = this.state(span.tenant)?.members.get(span.author)?.handle;
+      if (bound !== undefined && span.logline_id !== `${LOGLINE_ID}${bound}`) {
+        return new LoglineError('LOGLINE_ID_MISMATCH', `${span.logline_id} is not the handle the tenant binds to the author (${bound})`);
+      }
+    }
+    return null;
+  }
+
+  stored(span: Span): void {
+    if (span.kind !== 'system' || !TENANT_EVENTS.has(span.title)) return;
+    this.projection.rebuild(span.tenant);
+    this.states.delete(span.tenant);
+    this.histories.delete(span.tenant);
+  }
+
+  /** The tenant as the tables hold it, or undefined when this node does not know it. */
+  state(tenant: string): TenantState | undefined {
+    this.fresh();
+    if (!this.states.has(tenant)) this.states.set(tenant, this.projection.state(tenant));
+    return this.states.get(tenant);
+  }
+
+  private history(tenant: string): Map<string, RoleChange[]> | undefined {
+    this.fresh();
+    if (!this.histories.has(tenant)) this.histories.set(tenant, this.projection.get(tenant) ? this.projection.history(tenant) : undefined);
+    return this.histories.get(tenant);
+  }
+
+  private fresh(): void {
+    const v = this.dataVersion();
+    if (v === this.version) return;
+    this.version = v;
+    this.states.clear();
+    this.histories.clear();
+  }
+}
+
+export function unknownTenant(tenant: string): LoglineError {
+  return new LoglineError('TENANT_UNKNOWN', `tenant ${tenant} does not exist on this node`, {
+    hint: `\`logline tenant create ${tenant}\`, \`logline join TOKEN\`, or sync it from a peer (\`logline peer add ADDR --tenant ${tenant}\`)`,
+  });
+}
+
+function cannotWrite(role: Role | null, tenant: string): LoglineError {
+  return role === null
+    ? new LoglineError('NOT_A_MEMBER', `the author is not a member of ${tenant}`, { hint: `an owner or admin adds it: \`logline member add DID --tenant ${tenant} --role member\`` })
+    : new LoglineError('ROLE_FORBIDDEN', `a ${role} of ${tenant} may not write spans`, { hint: 'ask an owner or admin for the member role: `logline member role DID member`' });
+}

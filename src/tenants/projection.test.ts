@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { signerFromSeed } from '../identity/ed25519.js';
+import { openDb } from '../store/db.js';
+import { SpansRepo } from '../store/spans-repo.js';
+import { Timeline } from '../timeline/timeline.js';
+import { tempDir } from '../testing/cli.js';
+import { join } from 'node:path';
+import { memberAdded, memberRemoved, roleChanged, tenantCreated } from './events.js';
+import { TenantGate } from './gate.js';
+import { applyEvent, foldTenant, type TenantEvent } from './projection.js';
+import { slugify } from './slug.js';
+
+const seed = (n: number) => new Uint8Array(32).fill(n);
+const owner = signerFromSeed(seed(1));
+const admin = signerFromSeed(seed(2));
+const writer = signerFromSeed(seed(3));
+const viewer = signerFromSeed(seed(4));
+const stranger = signerFromSeed(seed(5));
+
+let n = 0;
+function ev(author: string, title: string, data: Record<string, unknown>, ts = `2026-01-01T00:00:${String(n++ % 60).padStart(2, '0')}.000Z`): TenantEvent {
+  return { id: (n.toString(16)).padStart(64, '0'), author, tenant: 't', ts, title, data };
+}
+
+function open() {
+  const { dir, cleanup } = tempDir();
+  const db = openDb(join(dir, 'node.db'));
+  const gate = new TenantGate(db, () => []);
+  const timeline = new Timeline(new SpansRepo(db), undefined, gate);
+  return { db, gate, timeline, cleanup: () => { db.close(); cleanup(); } };
+}
+
+function dump(db: ReturnType<typeof openDb>) {
+  return {
+    tenants: db.prepare('SELECT * FROM tenants ORDER BY slug').all(),
+    members: db.prepare('SELECT * FROM members ORDER BY tenant, did').all(),
+    roles: db.prepare('SELECT * FROM member_roles ORDER BY tenant, did, from_ts, span').all(),
+  };
+}
+
+describe('slugify (SPEC §5)', () => {
+  it('gives the slugs of the spec', () => {
+    expect(slugify('Voulez Vous')).toBe('voulez-vous');
+    expect(slugify('  ACME Labs  ')).toBe('acme-labs');
+    expect(slugify('')).toBe('tenant');
+    expect(slugify('a__b--c  d')).toBe('a-b-c-d');
+    expect(slugify('Café Ünïcode!')).toBe('caf-ncode');
+    expect(slugify('---')).toBe('tenant');
+  });
+});
+
+describe('the tenant fold', () => {
+  it('makes the genesis author owner and applies the events a manager signs', () => {
+    const { state, history } = foldTenant([
+      ev(owner.did, 'tenant.created', { name: 'T' }),
+      ev(owner.did, 'member.added', { did: admin.did, role: 'admin' }),
+      ev(admin.did, 'member.added', { did: writer.did, role: 'member', handle: 'wri' }),
+      ev(admin.did, 'member.added', { did: viewer.did, role: 'viewer' }),
+      ev(owner.did, 'role.changed', { did: viewer.did, role: 'member' }),
+      ev(owner.did, 'member.removed', { did: viewer.did }),
+    ]);
+    expect(state?.owner).toBe(owner.did);
+    expect(Object.fromEntries([...state!.members].map(([d, m]) => [d, m.role]))).toEqual({ [owner.did]: 'owner', [admin.did]: 'admin', [writer.did]: 'member' });
+    expect(state!.members.get(writer.did)?.handle).toBe('wri');
+    expect(history.filter((h) => h.did === viewer.did).map((h) => h.role)).toEqual(['viewer', 'member', null]);
+  });
+
+  it('keeps refused events as evidence without effect, each with its own reason', () => {
+    const base = foldTenant([ev(owner.did, 'tenant.created', { name: 'T' }), ev(owner.did, 'member.added', { did: admin.did, role: 'admin' }),
+      ev(owner.did, 'member.added', { did: writer.did, role: 'member' }), ev(owner.did, 'member.added', { did: viewer.did, role: 'viewer' })]).state!;
+    const refusal = (e: TenantEvent) => { const r = applyEvent(base, e); return r instanceof Error ? (r as { code: string }).code : 'applied'; };
+    expect(refusal(ev(owner.did, 'tenant.created', { name: 'again' }))).toBe('TENANT_EXISTS');
+    expect(refusal(ev(stranger.did, 'member.added', { did: stranger.did, role: 'owner' }))).toBe('NOT_A_MEMBER');
+    expect(refusal(ev(writer.did, 'member.added', { did: stranger.did, role: 'member' }))).toBe('ROLE_FORBIDDEN');
+    expect(refusal(ev(viewer.did, 'role.changed', { did: viewer.did, role: 'admin' }))).toBe('ROLE_FORBIDDEN');
+    expect(refusal(ev(admin.did, 'member.added', { did: stranger.did, role: 'owner' }))).toBe('ROLE_FORBIDDEN');
+    expect(refusal(ev(admin.did, 'member.removed', { did: owner.did }))).toBe('ROLE_FORBIDDEN');
+    expect(refusal(ev(owner.did, 'member.removed', { did: owner.did }))).toBe('LAST_OWNER');
+    expect(refusal(ev(owner.did, 'role.changed', { did: owner.did, role: 'admin' }))).toBe('LAST_OWNER');
+    expect(refusal(ev(owner.did, 'role.changed', { did: stranger.did, role: 'admin' }))).toBe('MEMBER_NOT_FOUND');
+    expect(refusal(ev(owner.did, 'member.removed', { did: stranger.did }))).toBe('MEMBER_NOT_FOUND');
+    expect(refusal(ev(owner.did, 'member.added', { did: 'did:key:nope', role: 'member' }))).toBe('MEMBER_BAD_DID');
+    expect(refusal(ev(owner.did, 'member.added', { did: stranger.did, role: 'boss' }))).toBe('MEMBER_BAD_ROLE');
+    expect(refusal(ev(viewer.did, 'member.removed', { did: viewer.did }))).toBe('applied'); // anyone may leave
+    expect(refusal(ev(admin.did, 'member.added', { did: stranger.did, role: 'admin' }))).toBe('applied');
+    expect(applyEvent(undefined, ev(owner.did, 'member.added', { did: writer.did, role: 'member' }))).toMatchObject({ code: 'TENANT_UNKNOWN' });
+  });
+
+  it('is decided by (ts, id) order: the earliest tenant.created is the genesis, whatever arrived first', () => {
+    const late = ev(owner.did, 'tenant.created', { name: 'late' }, '2026-01-02T00:00:00.000Z');
+    const early = ev(stranger.did, 'tenant.created', { name: 'early' }, '2026-01-01T00:00:00.000Z');
+    expect(foldTenant([early, late]).state?.owner).toBe(stranger.did);
+    expect(foldTenant([early, late]).ignored).toBe(1);
+  });
+});
+
+describe('tables are projections of the spans', () => {
+  it('a rebuild from the spans alone gives the same tables', () => {
+    const { db, timeline, gate, cleanup } = open();
+    try {
+      timeline.append([tenantCreated('t', 'T'), tenantCreated('u', 'U')], owner);
+      timeline.append([memberAdded('t', admin.did, 'admin'), memberAdded('t', writer.did, 'member', 'wri'), memberAdded('u', viewer.did, 'viewer')], owner);
+      timeline.append([memberAdded('t', viewer.did, 'viewer'), roleChanged('t', writer.did, 'admin')], admin);
+      timeline.append([memberRemoved('t', viewer.did)], owner);
+      timeline.append([{ tenant: 't', title: 'work' }], writer);
+      const before = dump(db);
+      expect(before.members).toHaveLength(5); // t: owner, admin, writer (now admin); u: owner, viewer
+      db.exec('DELETE FROM tenants; DELETE FROM members; DELETE FROM member_roles;');
+      expect(dump(db).members).toHaveLength(0);
+      gate.projection.rebuildAll();
+      expect(dump(db)).toEqual(before);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('local writes need a writing role in a known tenant; private trust spans need none', () => {
+    const { timeline, cleanup } = open();
+    try {
+      expect(() => timeline.append([{ tenant: 't', title: 'x' }], owner)).toThrow(expect.objectContaining({ code: 'TENANT_UNKNOWN' }));
+      timeline.append([tenantCreated('t', 'T'), ], owner);
+      timeline.append([memberAdded('t', viewer.did, 'viewer')], owner);
+      expect(() => timeline.append([{ tenant: 't', title: 'x' }], viewer)).toThrow(expect.objectContaining({ code: 'ROLE_FORBIDDEN' }));
+      expect(() => timeline.append([{ tenant: 't', title: 'x' }], stranger)).toThrow(expect.objectContaining({ code: 'NOT_A_MEMBER' }));
+      expect(() => timeline.append([{ tenant: 't', title: 'x', visibility: 'private' }], stranger)).toThrow(expect.objectContaining({ code: 'NOT_A_MEMBER' }));
+      expect(timeline.append([{ tenant: 't', title: 'peer.trusted', kind: 'system', visibility: 'private', data: {} }], stranger)).toHaveLength(1);
+      expect(() => timeline.append([{ tenant: 't', title: 'x', logline_id: 'logline-id://someone' }], owner)).toThrow(expect.objectContaining({ code: 'LOGLINE_ID_MISMATCH' }));
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('foreign spans by authors without a writing role at their ts are refused once the tenant is known', () => {
+    const a = open();
+    const free = open(); // signs without tenant rules, like a node that does not know t
+    const other = open();
+    try {
+      const loose = new Timeline(new SpansRepo(free.db));
+      a.timeline.append([tenantCreated('t', 'T')], owner);
+      const [added] = a.timeline.append([memberAdded('t', writer.did, 'member')], owner);
+      const before = new Date(Date.parse(added.ts) - 60_000).toISOString();
+      const after = new Date(Date.parse(added.ts) + 1).toISOString();
+      const [early] = loose.append([{ tenant: 't', title: 'before I was added', ts: before }], writer);
+      const [late] = new Timeline(new SpansRepo(other.db)).append([{ tenant: 't', title: 'after', ts: after }], writer);
+      const [byStranger] = loose.append([{ tenant: 't', title: 'not a member', ts: after }], stranger);
+      const [unknownTenant] = loose.append([{ tenant: 'elsewhere', title: 'unknown tenant', ts: after }], stranger);
+      const results = a.timeline.ingest([early, late, byStranger, unknownTenant]);
+      expect(results.map((r) => (r.outcome === 'rejected' ? r.error.code : r.outcome))).toEqual(['NOT_A_MEMBER', 'stored', 'NOT_A_MEMBER', 'stored']);
+      // once the stored span's tenant becomes known, verify's recheck flags it
+      expect(a.gate.recheck(unknownTenant)).toBeNull();
+      a.timeline.ingest(loose.append([tenantCreated('elsewhere', 'E')], owner));
+      expect(a.gate.recheck(unknownTenant)).toMatchObject({ code: 'NOT_A_MEMBER' });
+    } finally {
+      a.cleanup();
+      free.cleanup();
+      other.cleanup();
+    }
+  });
+});
