@@ -210,10 +210,11 @@ describe('bad input', () => {
       [['schedule', 'add', 'every day', 'emit', '--payload', '{"title":"x"}'], 'BAD_CRON', 'cron:'],
       [['schedule', 'add', '* * * * *', 'emit', '--payload', '{"title":"x"}', '--tz', 'Mars/Olympus'], 'BAD_TIMEZONE', 'timezone:'],
       [['schedule', 'add', '* * * * *', 'emit', '--payload', '{}'], 'TASK_BAD_PAYLOAD', 'payload.title'],
+      [['task', 'add', 'emit', '--payload', '{"title":"x"}', '--tenant', 'nowhere'], 'TENANT_UNKNOWN', 'tenant nowhere'],
     ];
     for (const [args, code, field] of cases) {
       const r = h.run(args);
-      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect({ args, code: r.code }).toEqual({ args, code: code === 'TENANT_UNKNOWN' ? 1 : 2 });
       expect(r.stderr).toContain(`${code}: `);
       expect(r.stderr).toContain(field);
     }

@@ -1,5 +1,7 @@
 import type { Config } from '../config/config.js';
 import { LoglineError } from '../errors/errors.js';
+import type { Db } from '../store/db.js';
+import { unknownTenant } from '../tenants/gate.js';
 import { isSlug } from '../timeline/validate.js';
 import { parsePayload, taskError } from './errors.js';
 import { PRIORITIES, type NewTask, type TaskPolicy } from './task.js';
@@ -43,6 +45,11 @@ export function prepareTask(t: NewTask, config: Config): PreparedTask {
     policy.onCrash = t.onCrash;
   }
   return { ...policy, tenant: t.tenant, type, payload: JSON.stringify(t.payload), priority, causedBy: t.causedBy ?? null, rule: t.rule ?? null };
+}
+
+/** Tasks run in tenants this node holds (their spans are refused anywhere else): checked when they are queued. */
+export function requireTenant(db: Db, tenant: string): void {
+  if (db.prepare('SELECT 1 FROM tenants WHERE slug = ?').get(tenant) === undefined) throw unknownTenant(tenant);
 }
 
 function bad(code: string, field: string, message: string, hint?: string): LoglineError {

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Config } from '../config/config.js';
 import type { Db } from '../store/db.js';
 import { taskError } from './errors.js';
-import { prepareTask } from './prepare.js';
+import { prepareTask, requireTenant } from './prepare.js';
 import { STATUSES, taskInfo, type NewTask, type RunOutcome, type TaskInfo, type TaskRow, type TaskStatus } from './task.js';
 
 export interface ListFilter {
@@ -50,6 +50,7 @@ export class TaskQueue {
       if (t.scheduledFor !== undefined && !Number.isFinite(t.scheduledFor)) throw taskError('TASK_BAD_PAYLOAD', `scheduled_for: ${t.scheduledFor} is not a time`, { usage: true, details: { field: 'scheduled_for' } });
       return { p: prepareTask(t, this.config), at: Math.round(t.scheduledFor ?? now), schedule: t.scheduleId ?? null };
     });
+    for (const tenant of new Set(prepared.map(({ p }) => p.tenant))) requireTenant(this.db, tenant);
     return this.db.transaction(() => prepared.map(({ p, at, schedule }) => Number(this.insertStmt.run(
       p.tenant, p.type.name, p.payload, p.priority, at, now, p.maxAttempts, p.backoffMs, p.backoffMaxMs, p.timeoutMs, p.onCrash,
       p.causedBy, p.rule, schedule,

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { LoglineError } from '../errors/errors.js';
 import type { Db } from '../store/db.js';
 import { taskError } from './errors.js';
-import { prepareTask } from './prepare.js';
+import { prepareTask, requireTenant } from './prepare.js';
 import { PRIORITIES, iso, type NewTask, type OnCrash, type PriorityName } from './task.js';
 
 export interface NewSchedule extends Omit<NewTask, 'scheduledFor' | 'scheduleId' | 'causedBy' | 'rule'> {
@@ -74,6 +74,7 @@ export class Schedules {
     const next = nextRun(s.cron, s.timezone ?? null, now);
     if (next === null) throw taskError('BAD_CRON', `cron: "${s.cron}" never fires`, { usage: true, details: { field: 'cron' } });
     const p = prepareTask(s, this.config);
+    requireTenant(this.db, p.tenant);
     const id = Number(this.db.prepare(`INSERT INTO task_schedules (tenant, cron, timezone, type, payload, priority, max_attempts, backoff_ms,
       backoff_max_ms, timeout_ms, on_crash, next_run, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       p.tenant, s.cron, s.timezone ?? null, p.type.name, p.payload, p.priority, p.maxAttempts, p.backoffMs, p.backoffMaxMs, p.timeoutMs,

@@ -100,8 +100,8 @@ export function taskSpans(home: string, title: 'task.started' | 'task.finished')
     .map((r) => ({ id: r.id, body: JSON.parse(r.body) })));
 }
 
-/** A second tenant of which the home's node identity is the owner: its genesis span, as `init --tenant` writes. */
+/** A second tenant of which the home's node identity is the owner. */
 export function createTenant(h: TestHome, slug: string): void {
-  const r = h.run(['log', 'tenant.created', '--tenant', slug, '--kind', 'system', '--data', JSON.stringify({ name: slug, slug })], { env: { LOGLINE_DAEMON: 'false' } });
+  const r = h.run(['tenant', 'create', slug]);
   if (r.code !== 0) throw new Error(`cannot create tenant ${slug}: ${r.stderr}`);
 }
