@@ -109,6 +109,13 @@ export class Engine {
     return info;
   }
 
+  /** Cancels a task: a queued one at once, a running one of this engine now (others when the poll sees it). */
+  cancel(id: number): TaskInfo {
+    const info = this.queue.cancel(id);
+    if (info.status === 'running') this.runs.get(id)?.abort.abort(ABORTS.cancel());
+    return info;
+  }
+
   /** Claims soon, once for however many calls come before then. */
   wake(): void {
     if (this.pumpQueued || this.state === 'new') return;

@@ -16,6 +16,7 @@ export const backup = taskType({
     overwrite: v.optional(v.boolean()),
   }),
   defaults: { maxAttempts: 3, backoffMs: 10_000, backoffMaxMs: 10 * 60_000, timeoutMs: 30 * 60_000, onCrash: 'retry' },
+  ownerOnly: true,
   async run(payload, ctx) {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     const path = payload.path.replaceAll('{ts}', stamp);

@@ -30,6 +30,7 @@ export const exec = taskType({
     input: v.optional(v.string()),
   }),
   defaults: { maxAttempts: 1, backoffMs: 5000, backoffMaxMs: 5 * 60_000, timeoutMs: 10 * 60_000, onCrash: 'fail' },
+  ownerOnly: true,
   refuse: (tenant, config) => (execEnabled(tenant, config) ? null : `exec tasks are not enabled for tenant ${tenant}`),
   run(payload, ctx) {
     return new Promise((resolve, reject) => {

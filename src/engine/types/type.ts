@@ -33,6 +33,8 @@ export interface TaskType<P = unknown> {
   /** Checked on enqueue (a failing payload is refused, naming the field) and again before each run. */
   schema: v.GenericSchema<unknown, P>;
   defaults: TaskPolicy;
+  /** Only the node's owner may queue it (the CLI, the unix socket), never an API token: it acts on the machine. */
+  ownerOnly?: boolean;
   /** Why this type may not run for the tenant under this config (e.g. exec not enabled), or null. */
   refuse?(tenant: string, config: Config): string | null;
   run(payload: P, ctx: RunContext): Promise<RunResult>;
