@@ -233,3 +233,16 @@ function fetchMetrics(socketPath: string): Promise<string> {
     }).on('error', reject).end();
   }));
 }
+
+describe('sync', () => {
+  let h: Home;
+  beforeAll(() => { h = initHome('dan', 'acme'); startDaemon(h, { LOGLINE_LISTEN: '/ip4/127.0.0.1/tcp/0' }); });
+  afterAll(() => { h.run(['node', 'stop']); h.cleanup(); });
+
+  it('runs a federation round when the daemon listens for peers', async () => {
+    const id = add(h, ['sync']);
+    const row = await finished(h, id);
+    expect(row.status).toBe('succeeded');
+    expect(JSON.parse(row.result!)).toEqual({ peers: 0 });
+  });
+});
