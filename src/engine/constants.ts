@@ -4,9 +4,13 @@
 export const DEFAULT_CONCURRENCY = 8;
 /**
  * How often the engine looks for work written by other processes (`PRAGMA data_version`, one cheap query when
- * nothing changed): the latency of `logline task add` without the daemon's API, and of `task cancel`.
+ * nothing changed): the latency of `logline task add` (which writes the queue directly) and of `task cancel`.
+ * After IDLE_AFTER_MS without a change and with nothing running it looks every IDLE_POLL_MS instead, so that an
+ * idle daemon stays nearly asleep.
  */
 export const POLL_MS = 100;
+export const IDLE_POLL_MS = 250;
+export const IDLE_AFTER_MS = 5000;
 /** A running task's lease outlives its timeout by this much (the run's stop grace and the recording). */
 export const LEASE_GRACE_MS = 30_000;
 /** The engine wakes at least this often when a task or schedule is due later (setTimeout's range is 24.8 days). */

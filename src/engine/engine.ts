@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import type { Home } from '../node/home.js';
-import { DEFAULT_CONCURRENCY, LEASE_GRACE_MS, MAX_TIMER_MS, MIN_TIMER_MS, POLL_MS } from './constants.js';
+import { DEFAULT_CONCURRENCY, IDLE_AFTER_MS, IDLE_POLL_MS, LEASE_GRACE_MS, MAX_TIMER_MS, MIN_TIMER_MS, POLL_MS } from './constants.js';
 import { TaskQueue } from './queue.js';
 import { recordCycle, type Ended } from './cycle.js';
 import { RoundRobin } from './round-robin.js';
@@ -40,7 +40,8 @@ interface Run {
  * The task engine the daemon hosts: claims due tasks fairly (strict round-robin between tenants, priority then
  * scheduled_for then FIFO within one) up to the concurrency limit, runs them with a timeout and cancellation,
  * records each run as spans, retries with backoff, and fires cron schedules. It notices tasks queued by other
- * processes through `PRAGMA data_version` and its own through `total_changes()`, polled cheaply.
+ * processes through `PRAGMA data_version` and its own through `total_changes()`, polled cheaply (more slowly when
+ * idle).
  */
 export class Engine {
   /** This engine's lease owner id: a running task with another owner belongs to a daemon that died. */
@@ -58,6 +59,7 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private pumpQueued = false;
   private seen = '';
+  private changedAt = 0;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private readonly versionStmt;
 
@@ -86,8 +88,7 @@ export class Engine {
     }
     if (orphans.length > 0) this.init.log?.(`tasks: ${orphans.length} interrupted by the last daemon recovered`);
     this.seen = this.version();
-    this.poll = setInterval(() => this.check(), this.init.pollMs ?? POLL_MS);
-    this.poll.unref();
+    this.schedulePoll();
     this.pump();
   }
 
@@ -95,7 +96,7 @@ export class Engine {
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopped';
-    clearInterval(this.poll);
+    clearTimeout(this.poll);
     clearTimeout(this.timer);
     for (const run of this.runs.values()) run.abort.abort(ABORTS.stop());
     await Promise.all([...this.runs.values()].map((r) => r.done));
@@ -134,12 +135,22 @@ export class Engine {
     return this.versionStmt.get() as string;
   }
 
+  private schedulePoll(): void {
+    const idle = this.runs.size === 0 && Date.now() - this.changedAt > IDLE_AFTER_MS;
+    this.poll = setTimeout(() => {
+      this.check();
+      if (this.state === 'running') this.schedulePoll();
+    }, idle ? IDLE_POLL_MS : this.init.pollMs ?? POLL_MS);
+    this.poll.unref();
+  }
+
   /** The poll: when anything wrote to the database since the last look, apply cancellations and claim. */
   private check(): void {
     try {
       const v = this.version();
       if (v === this.seen) return;
       this.seen = v;
+      this.changedAt = Date.now();
       for (const id of this.store.cancelRequested(this.owner)) this.runs.get(id)?.abort.abort(ABORTS.cancel());
       this.pump();
     } catch (e) {
