@@ -39,7 +39,8 @@ export class Context {
 
   /** The home, without requiring it to be initialised (for `init`, `paths`). */
   rawHome(): Home {
-    this.openedHome ??= new Home({ home: this.globals.home, passphrase: this.passphrase() });
+    // --tenant is the flag twin of the config key tenant (flag > env > file > default)
+    this.openedHome ??= new Home({ home: this.globals.home, passphrase: this.passphrase(), flags: { tenant: this.globals.tenant } });
     return this.openedHome;
   }
 

@@ -31,6 +31,15 @@ describe('startup cost', () => {
     expect(packages.filter((p) => /libp2p|^ink|^react|@chainsafe/.test(p))).toEqual([]);
   });
 
+  it('rule files and CEL are parsed by modules loaded only when a command needs them (yaml, @bufbuild/cel)', () => {
+    const packages = [...staticPackages(`${DIST}main.js`)];
+    expect(packages.filter((p) => /^yaml$|^@bufbuild\//.test(p))).toEqual([]);
+    const bundle = readFileSync(`${DIST}cli-bundle/main.cjs`, 'utf8');
+    expect(bundle.match(/node_modules\/(?:yaml|@bufbuild)\//g)).toBeNull();
+    expect(bundle.match(/require\("(?:yaml|@bufbuild\/[^"]+)"\)/g)).toBeNull();
+    expect(bundle).toContain('import("@bufbuild/cel")');
+  });
+
   it('the bundled CLI that bin/logline runs reaches libp2p, ink and react only through dynamic import()', () => {
     const bundle = readFileSync(`${DIST}cli-bundle/main.cjs`, 'utf8');
     expect(bundle).toContain('node_modules/commander/');
@@ -38,5 +47,14 @@ describe('startup cost', () => {
     // a require() would load them at start; only `import("…")` inside functions that start a node may name them
     expect(bundle.match(/require\("(?:libp2p|@libp2p\/[^"]+|@chainsafe\/[^"]+|@multiformats\/[^"]+|ink|react)"\)/g)).toBeNull();
     expect(bundle).toContain('import("libp2p")');
+  });
+
+  it('the live views (ink) are compiled modules beside the bundle, loaded by path only by tail -f and top', () => {
+    const bundle = readFileSync(`${DIST}cli-bundle/main.cjs`, 'utf8');
+    for (const view of ['tail', 'top']) {
+      expect([...staticPackages(`${DIST}ui/${view}.js`)]).toEqual(expect.arrayContaining(['ink', 'react']));
+    }
+    expect(bundle).not.toMatch(/function runTail|function runTop/); // the views' code is not in the bundle
+    expect(bundle).toContain('"dist", "ui"');
   });
 });

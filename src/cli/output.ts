@@ -1,4 +1,5 @@
 import { isLoglineError } from '../errors/errors.js';
+import { Progress } from './progress.js';
 
 export interface OutputInit {
   json: boolean;
@@ -11,7 +12,7 @@ export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly color: boolean;
-  private progressShown = false;
+  private bar: Progress | undefined;
 
   constructor(init: OutputInit) {
     this.json = init.json;
@@ -38,20 +39,19 @@ export class Output {
     this.err(`${this.paint('33', 'warning:')} ${text}`);
   }
 
-  /** A progress line on a terminal's stderr, redrawn in place; nothing when piped or quiet. */
-  progress(label: string, done: number, total: number | undefined, startedAt: number): void {
-    if (this.quiet || !process.stderr.isTTY) return;
-    const secs = (Date.now() - startedAt) / 1000;
-    const rate = secs > 0 ? Math.round(done / secs) : 0;
-    const eta = total && rate > 0 ? ` eta ${Math.ceil((total - done) / rate)}s` : '';
-    const count = total ? `${done}/${total} (${Math.floor((done / total) * 100)}%)` : `${done}`;
-    process.stderr.write(`\r\x1b[2K${label} ${count} ${rate}/s${eta}`);
-    this.progressShown = true;
+  /**
+   * A progress bar (count, rate, ETA) on stderr, drawn only when stderr is a terminal and without `--quiet`.
+   * Notes and errors clear it before they are written; `endProgress()` clears it for good.
+   */
+  progress(label: string, init: { total?: number; unit?: string } = {}): Progress {
+    this.bar?.clear();
+    this.bar = new Progress({ label, ...init, enabled: !this.quiet });
+    return this.bar;
   }
 
   endProgress(): void {
-    if (this.progressShown) process.stderr.write('\r\x1b[2K');
-    this.progressShown = false;
+    this.bar?.clear();
+    this.bar = undefined;
   }
 
   /** `logline: CODE: message` then the hint; with `--json`, the error envelope on stdout. */
@@ -74,6 +74,7 @@ export class Output {
   }
 
   private err(text: string): void {
+    this.bar?.clear();
     process.stderr.write(`${text}\n`);
   }
 }

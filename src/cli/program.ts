@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, LoglineError } from '../errors/errors.js';
 import { VERSION } from '../version.js';
 import { COMMANDS } from './commands/index.js';
+import { configFlagHelp } from './config-help.js';
 import { active } from './context.js';
 import { Output } from './output.js';
 
@@ -29,7 +30,7 @@ export function buildProgram(only?: string): Command {
     .description('A verifiable, append-only timeline of signed spans: log, query, verify and replicate')
     .version(VERSION, '-V, --version', 'print the version')
     .option('--home <dir>', 'use one folder for config, data, state and runtime (env LOGLINE_HOME)')
-    .option('--tenant <slug>', 'tenant to act on (default: the configured tenant; env LOGLINE_TENANT)')
+    .option('--tenant <slug>', configFlagHelp('tenant', 'tenant to act on'))
     .option('--json', 'print the result as JSON')
     .option('-q, --quiet', 'print only the result: no notes, no progress')
     .option('--no-color', 'never colour the output (also NO_COLOR)')

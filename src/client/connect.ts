@@ -60,6 +60,15 @@ export function preferDaemon(socketPath: string, local: () => LoglineClient, onV
       }
     }
   };
+  /** A stream whose first item decides where it comes from (nothing is yielded before it arrives). */
+  async function* firstDecides<T>(open: (c: LoglineClient) => AsyncIterable<T>): AsyncIterable<T> {
+    const it = await attempt(async (c) => {
+      const iterator = open(c)[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      return { iterator, first };
+    });
+    for (let r = it.first; !r.done; r = await it.iterator.next()) yield r.value;
+  }
   return {
     get kind() { return current.kind; },
     append: (r) => attempt((c) => c.append(r)),
@@ -72,15 +81,8 @@ export function preferDaemon(socketPath: string, local: () => LoglineClient, onV
     members: (t) => attempt((c) => c.members(t)),
     peers: () => attempt((c) => c.peers()),
     sync: () => attempt((c) => c.sync()),
-    async *exportLines(filters) {
-      // the first line decides where the export comes from; nothing is written before it arrives
-      const it = await attempt(async (c) => {
-        const iterator = c.exportLines(filters)[Symbol.asyncIterator]();
-        const first = await iterator.next();
-        return { iterator, first };
-      });
-      for (let r = it.first; !r.done; r = await it.iterator.next()) yield r.value;
-    },
+    exportLines: (filters) => firstDecides((c) => c.exportLines(filters)),
+    subscribe: (filters, signal) => firstDecides((c) => c.subscribe(filters, signal)),
     close: () => current.close(),
   };
 }

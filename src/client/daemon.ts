@@ -15,9 +15,9 @@ export interface DaemonClientInit {
 
 /** The LoglineClient that talks to a daemon over the local API. */
 export interface DaemonClient extends LoglineClient {
-  /** Live events (spans as they commit, local or replicated) matching the filters, until the signal aborts. */
-  subscribe(filters: QueryFilters, signal?: AbortSignal): AsyncIterable<ApiEvent>;
   health(): Promise<{ status: string }>;
+  /** The Prometheus text of `/metrics`. */
+  metrics(): Promise<string>;
 }
 
 export function daemonClient(transport: Transport, init: DaemonClientInit = {}): DaemonClient {
@@ -80,6 +80,13 @@ export function daemonClient(transport: Transport, init: DaemonClientInit = {}):
       const res = await transport.request('GET', ROUTES.healthz.path);
       check(res);
       return JSON.parse(await readAll(res.body)) as { status: string };
+    },
+    async metrics() {
+      const res = await transport.request('GET', ROUTES.metrics.path);
+      check(res);
+      const text = await readAll(res.body);
+      if (res.status >= 400) throw fromEnvelope(JSON.parse(text), res.status);
+      return text;
     },
     async *subscribe(filters: QueryFilters, signal?: AbortSignal): AsyncIterable<ApiEvent> {
       const res = await transport.request('GET', `${ROUTES.events.path}?${filtersToParams(filters)}`);

@@ -11,6 +11,7 @@ import type { Span } from '../timeline/span.js';
 import { verifyStored } from '../timeline/verify.js';
 import { wireText } from '../timeline/wire.js';
 import { VERSION } from '../version.js';
+import { localEvents } from './local-events.js';
 import type { IngestItem, LoglineClient, NodeStatus } from './types.js';
 
 /** From this many drafts on, an append signs in worker threads. */
@@ -84,6 +85,10 @@ export function localClient(home: Home): LoglineClient {
 
     async sync(): Promise<PeerInfo[]> {
       throw new LoglineError('DAEMON_NOT_RUNNING', 'syncing needs the node daemon', { hint: '`logline node start`', exitCode: EXIT.DAEMON_UNREACHABLE });
+    },
+
+    subscribe(filters, signal) {
+      return localEvents(home, filters, signal);
     },
 
     async close(): Promise<void> {

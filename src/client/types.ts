@@ -1,3 +1,4 @@
+import type { ApiEvent } from '../api/routes.js';
 import type { AppendRequest, MemberInfo, Page, QueryFilters, TenantInfo, VerifyReport } from '../api/types.js';
 import type { Span } from '../timeline/span.js';
 import type { PeerInfo } from '../federation/peer-info.js';
@@ -36,6 +37,11 @@ export interface LoglineClient {
   peers(): Promise<PeerInfo[]>;
   /** Runs a sync round with every peer now (needs the daemon); returns the peers afterwards. */
   sync(): Promise<PeerInfo[]>;
+  /**
+   * Live events: a `hello`, then spans as they commit from now on (local or replicated) that match the filters,
+   * until the signal aborts. In-process, spans are found by polling the store.
+   */
+  subscribe(filters: QueryFilters, signal?: AbortSignal): AsyncIterable<ApiEvent>;
   close(): Promise<void>;
 }
 

@@ -24,7 +24,7 @@ export function loadConfig(file: string, flags: Record<string, ConfigValue | und
     const fromEnv = env[def.env];
     if (fromEnv !== undefined && fromEnv !== '') entry = { value: coerce(def.name, fromEnv, `the environment variable ${def.env}`), origin: 'env' };
     const fromFlag = flags[def.name];
-    if (fromFlag !== undefined) entry = { value: coerce(def.name, fromFlag, `the flag --${def.name}`), origin: 'flag' };
+    if (fromFlag !== undefined) entry = { value: coerce(def.name, fromFlag, `the flag ${def.flag ?? `--${def.name}`}`), origin: 'flag' };
     values.set(def.name, entry);
   }
   return {
@@ -34,7 +34,8 @@ export function loadConfig(file: string, flags: Record<string, ConfigValue | und
   };
 }
 
-function readConfigFile(file: string): Record<string, ConfigValue> {
+/** The values written in a config file, unchecked against their types (absent is empty; bad TOML and unknown keys throw). */
+export function readConfigFile(file: string): Record<string, ConfigValue> {
   if (!existsSync(file)) return {};
   let parsed: Record<string, unknown>;
   try {

@@ -1,6 +1,7 @@
 /**
  * The one table of configuration (after npm/cli): each entry drives the config file, its `LOGLINE_*` env twin,
- * and help text. Precedence: flag > env > file > default.
+ * the help text of the flags that set it, `logline config`, completions and the man page logline-config(5).
+ * Precedence: flag > env > file > default.
  */
 export interface ConfigDefinition {
   name: string;
@@ -8,6 +9,8 @@ export interface ConfigDefinition {
   default: string | boolean | number | null;
   env: string;
   description: string;
+  /** The command-line flag that sets it for one command, when there is one (it wins over env and file). */
+  flag?: string;
   validate?: (value: unknown) => string | null;
 }
 
@@ -25,6 +28,7 @@ export const CONFIG: readonly ConfigDefinition[] = [
     default: null,
     env: 'LOGLINE_TENANT',
     description: 'tenant that commands use when --tenant is not given',
+    flag: '--tenant',
   },
   {
     name: 'daemon',
@@ -39,6 +43,7 @@ export const CONFIG: readonly ConfigDefinition[] = [
     default: null,
     env: 'LOGLINE_HTTP',
     description: 'host:port of the daemon\'s token-authenticated HTTP listener (off when unset)',
+    flag: 'node start --http',
   },
   {
     name: 'listen',
@@ -46,6 +51,7 @@ export const CONFIG: readonly ConfigDefinition[] = [
     default: '/ip4/0.0.0.0/tcp/4141',
     env: 'LOGLINE_LISTEN',
     description: 'libp2p listen multiaddrs of the daemon, comma-separated ("off": no peer-to-peer)',
+    flag: 'node start --listen',
   },
   {
     name: 'bootstrap',

@@ -1,9 +1,19 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import type { QueryFilters } from '../../api/types.js';
+import type { LoglineClient } from '../../client/types.js';
 import { LoglineError } from '../../errors/errors.js';
 import { contextOf } from '../context.js';
 import { addFilterOptions, filtersFromFlags, type FilterFlags } from '../filter-flags.js';
+
+/** How many spans an export of these filters writes, when the node's per-tenant counts tell it (no other filter). */
+async function exportTotal(client: LoglineClient, filters: QueryFilters): Promise<number | undefined> {
+  const others = Object.keys(filters).filter((k) => k !== 'tenant');
+  if (others.length > 0) return undefined;
+  const { tenants } = await client.status();
+  return tenants.filter((t) => filters.tenant === undefined || t.tenant === filters.tenant).reduce((n, t) => n + t.spans, 0);
+}
 
 export default function register(program: Command): void {
   addFilterOptions(program.command('export').description('write spans as NDJSON (one signed span per line, oldest first)'), false)
@@ -22,7 +32,8 @@ Example:
         sink.once('error', (e: NodeJS.ErrnoException) => reject(new LoglineError('EXPORT_FAILED', `cannot write ${flags.output}: ${e.code ?? e.message}`, { hint: e.code === 'EEXIST' ? 'the file exists: choose another name' : undefined })));
       });
       await opened;
-      const started = Date.now();
+      const bar = ctx.out.progress('export');
+      if (bar.active) bar.update(0, { total: await exportTotal(client, filters) });
       let n = 0;
       let chunk = '';
       for await (const line of client.exportLines(filters)) {
@@ -30,7 +41,7 @@ Example:
         if (++n % 1000 === 0) {
           if (!sink.write(chunk)) await new Promise((r) => sink.once('drain', r));
           chunk = '';
-          ctx.out.progress('export', n, undefined, started);
+          bar.update(n);
         }
       }
       sink.write(chunk);

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { ImportReport } from '../../api/types.js';
 import type { IngestItem, LoglineClient } from '../../client/types.js';
@@ -23,7 +23,9 @@ Example:
       const ctx = contextOf(cmd);
       const client = await ctx.client();
       const started = Date.now();
-      const report = await importLines(client, file, (n) => ctx.out.progress('import', n, undefined, started));
+      const bar = ctx.out.progress('import', { unit: 'lines' });
+      const size = file === '-' || !bar.active ? undefined : fileSize(file);
+      const report = await importLines(client, file, (n, bytes) => bar.update(n, { fraction: size && bytes !== undefined ? Math.min(1, bytes / size) : undefined }));
       ctx.out.endProgress();
       if (ctx.out.json) ctx.out.data(report);
       else {
@@ -37,9 +39,9 @@ Example:
 
 /**
  * Streams the file in batches. A span whose chain predecessor comes later in the file is retried after
- * the rest, so a file need not be in chain order.
+ * the rest, so a file need not be in chain order. `onProgress` gets the lines and the bytes read so far.
  */
-export async function importLines(client: LoglineClient, file: string, onProgress: (lines: number) => void): Promise<ImportReport> {
+export async function importLines(client: LoglineClient, file: string, onProgress: (lines: number, bytes?: number) => void): Promise<ImportReport> {
   const input = file === '-' ? process.stdin : createReadStream(file);
   const failed = new Promise<never>((_, reject) => input.once('error', (e: NodeJS.ErrnoException) =>
     reject(new LoglineError('IMPORT_FAILED', `cannot read ${file}: ${e.code ?? e.message}`, { hint: 'check the path' }))));
@@ -69,7 +71,7 @@ export async function importLines(client: LoglineClient, file: string, onProgres
         inflight.push(flush(batch, false));
         batch = [];
         if (inflight.length >= IN_FLIGHT) await inflight.shift();
-        onProgress(line);
+        onProgress(line, (input as { bytesRead?: number }).bytesRead);
       }
     }
     inflight.push(flush(batch, false));
@@ -90,6 +92,14 @@ export async function importLines(client: LoglineClient, file: string, onProgres
   }
   report.rejected.sort((a, b) => a.line - b.line);
   return report;
+}
+
+function fileSize(file: string): number | undefined {
+  try {
+    return statSync(file).size || undefined;
+  } catch {
+    return undefined; // importLines reports the missing file
+  }
 }
 
 function count(report: ImportReport, r: IngestItem, item: { line: number; span: unknown }, deferred: { line: number; span: unknown }[] | null): void {

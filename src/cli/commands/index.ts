@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import completion from './completion.js';
+import config from './config.js';
 import exportCmd from './export.js';
 import id from './id.js';
 import importCmd from './import.js';
@@ -8,20 +10,23 @@ import member from './member.js';
 import node from './node.js';
 import paths from './paths.js';
 import peer from './peer.js';
+import rules from './rules.js';
 import run from './run.js';
 import schedule from './schedule.js';
 import search from './search.js';
 import span from './span.js';
 import sync from './sync.js';
+import tail from './tail.js';
 import task from './task.js';
 import tenant from './tenant.js';
 import timeline from './timeline.js';
 import token from './token.js';
+import top from './top.js';
 import verify from './verify.js';
 import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  export: exportCmd, id, import: importCmd, init, log, member, node, paths, peer, run, schedule, search, span, sync, task, tenant, timeline,
-  token, verify, version,
+  completion, config, export: exportCmd, id, import: importCmd, init, log, member, node, paths, peer, rules, run, schedule, search, span, sync,
+  tail, task, tenant, timeline, token, top, verify, version,
 };

@@ -7,6 +7,7 @@ import { EXIT, LoglineError } from '../../errors/errors.js';
 import type { Home } from '../../node/home.js';
 import type { Context } from '../context.js';
 import { contextOf } from '../context.js';
+import { configFlagHelp } from '../config-help.js';
 import { collect } from '../parse.js';
 
 const START_TIMEOUT_MS = 15_000;
@@ -20,8 +21,8 @@ export default function register(program: Command): void {
   node.command('start')
     .description('start the daemon (detached, logging under the state dir), or in the foreground')
     .option('--foreground', 'run in this process until SIGTERM or SIGINT')
-    .option('--http <host:port>', 'also listen on TCP with bearer tokens (config key http)')
-    .option('--listen <multiaddr>', 'libp2p listen address, repeatable (config key listen; default /ip4/0.0.0.0/tcp/4141)', collect)
+    .option('--http <host:port>', configFlagHelp('http', 'also listen on TCP with bearer tokens'))
+    .option('--listen <multiaddr>', configFlagHelp('listen', 'libp2p listen address, repeatable'), collect)
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       if (flags.foreground) return runForeground(ctx, flags);
@@ -39,8 +40,8 @@ export default function register(program: Command): void {
 
   node.command('restart')
     .description('stop the daemon if it runs, then start it detached')
-    .option('--http <host:port>', 'also listen on TCP with bearer tokens')
-    .option('--listen <multiaddr>', 'libp2p listen address, repeatable', collect)
+    .option('--http <host:port>', configFlagHelp('http', 'also listen on TCP with bearer tokens'))
+    .option('--listen <multiaddr>', configFlagHelp('listen', 'libp2p listen address, repeatable'), collect)
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       await stopDaemon(ctx.home());
@@ -79,13 +80,13 @@ export default function register(program: Command): void {
   node.command('install-service')
     .description('write a systemd user unit that runs this home\'s daemon')
     .option('--force', 'overwrite an existing unit')
-    .option('--stdout', 'print the unit instead of writing it')
+    .option('--stdout', 'print the unit instead of writing it (with --json, as the field text)')
     .action((opts: { force?: boolean; stdout?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const home = ctx.home();
       const name = home.paths.home ? `logline-${home.paths.home.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}` : 'logline';
       const unit = serviceUnit(home);
-      if (opts.stdout) return ctx.out.line(unit);
+      if (opts.stdout) return ctx.out.json ? ctx.out.data({ file: null, unit: `${name}.service`, text: unit }) : ctx.out.line(unit);
       const dir = join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'systemd', 'user');
       const file = join(dir, `${name}.service`);
       if (existsSync(file) && !opts.force) throw new LoglineError('SERVICE_EXISTS', `${file} exists`, { hint: 'pass --force to overwrite it' });

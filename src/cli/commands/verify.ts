@@ -13,7 +13,10 @@ export default function register(program: Command): void {
       if (opts.all && ids.length > 0) throw LoglineError.usage('USAGE', 'give span ids or --all, not both');
       const scope = ids.length > 0 ? { ids } : opts.all ? {} : { tenant: ctx.tenant() };
       const started = Date.now();
-      const report = await (await ctx.client()).verify(scope, (done, total) => ctx.out.progress('verify', done, total, started));
+      const bar = ctx.out.progress('verify');
+      // in-process, the store reports each batch; through the daemon the bar shows the time it takes
+      const ticker = bar.active ? setInterval(() => bar.add(0), 250) : undefined;
+      const report = await (await ctx.client()).verify(scope, (done, total) => bar.update(done, { total })).finally(() => clearInterval(ticker));
       ctx.out.endProgress();
       if (ctx.out.json) ctx.out.data(report);
       else {

@@ -1,0 +1,130 @@
+/**
+ * The command tree, walked: every command has a description, every flag and argument a help line, and every
+ * command that prints data prints JSON with --json (run for real, in a temp home).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, initHome, tempDir } from '../../testing/cli.js';
+import { buildProgram } from '../program.js';
+
+/** Leaf commands by path ("node start"), depth first. */
+function leaves(cmd: Command, path: string[] = []): { path: string; cmd: Command }[] {
+  return cmd.commands.flatMap((c) => (c.commands.length === 0 ? [{ path: [...path, c.name()].join(' '), cmd: c }] : leaves(c, [...path, c.name()])));
+}
+
+describe('the command tree', () => {
+  it('every command has a description, every flag and argument a help line', () => {
+    const walk = (cmd: Command, path: string): void => {
+      for (const sub of cmd.commands) {
+        const where = `${path} ${sub.name()}`.trim();
+        expect(sub.description(), where).not.toBe('');
+        for (const opt of sub.options) expect(opt.description, `${where} ${opt.flags}`).not.toBe('');
+        for (const arg of sub.registeredArguments) expect(arg.description, `${where} <${arg.name()}>`).not.toBe('');
+        walk(sub, where);
+      }
+    };
+    const program = buildProgram();
+    for (const opt of program.options) expect(opt.description, opt.flags).not.toBe('');
+    walk(program, '');
+  });
+
+  it('--json is a global flag, so every command takes it', () => {
+    expect(buildProgram().options.map((o) => o.long)).toContain('--json');
+  });
+});
+
+type Output = 'json' | 'ndjson' | 'script';
+interface Sample { args: string[]; output: Output; env?: NodeJS.ProcessEnv }
+
+describe('--json on every command that prints data', () => {
+  let h: ReturnType<typeof initHome>;
+  let other: ReturnType<typeof tempDir>;
+  const facts: Record<string, string> = {};
+  beforeAll(() => {
+    h = initHome('dan', 'acme');
+    other = tempDir();
+    const r = cli(['--home', join(other.dir, 'b'), '--json', 'init', '--handle', 'bob']);
+    facts.peer = JSON.parse(r.stdout).identity.peerId;
+    facts.span = JSON.parse(h.run(['log', 'first', '--json']).stdout).id;
+    facts.file = join(other.dir, 'spans.ndjson');
+    writeFileSync(facts.file, h.run(['export']).stdout);
+  });
+  afterAll(async () => {
+    h.run(['node', 'stop']);
+    h.cleanup();
+    other.cleanup();
+  });
+
+  /** Known commands, in the order they run; each must print JSON (or NDJSON, or a script that is not data). */
+  const samples = (): [string, Sample][] => [
+    ['version', { args: [], output: 'json' }],
+    ['paths', { args: [], output: 'json' }],
+    ['id show', { args: [], output: 'json' }],
+    ['id list', { args: [], output: 'json' }],
+    ['id create', { args: ['--handle', 'eve'], output: 'json' }],
+    ['id use', { args: ['dan'], output: 'json' }],
+    ['tenant create', { args: ['Second One'], output: 'json' }],
+    ['tenant list', { args: [], output: 'json' }],
+    ['tenant show', { args: [], output: 'json' }],
+    ['member add', { args: ['eve'], output: 'json' }],
+    ['member role', { args: ['eve', 'viewer'], output: 'json' }],
+    ['member list', { args: [], output: 'json' }],
+    ['member remove', { args: ['eve'], output: 'json' }],
+    ['log', { args: ['hello'], output: 'json' }],
+    ['span show', { args: [facts.span], output: 'json' }],
+    ['timeline', { args: [], output: 'json' }],
+    ['search', { args: ['hello'], output: 'json' }],
+    ['export', { args: [], output: 'ndjson' }],
+    ['import', { args: [facts.file], output: 'json' }],
+    ['verify', { args: [], output: 'json' }],
+    ['tail', { args: ['-n', '2'], output: 'ndjson' }],
+    ['top', { args: ['--interval', '0.1'], output: 'json' }],
+    ['run', { args: ['--', 'true'], output: 'json' }],
+    ['config list', { args: [], output: 'json' }],
+    ['config get', { args: ['tenant'], output: 'json' }],
+    ['config set', { args: ['mdns', 'false'], output: 'json' }],
+    ['config unset', { args: ['mdns'], output: 'json' }],
+    ['token create', { args: ['--role', 'reader'], output: 'json' }],
+    ['token list', { args: [], output: 'json' }],
+    ['token revoke', { args: ['@token'], output: 'json' }],
+    ['peer trust', { args: [facts.peer], output: 'json' }],
+    ['peer list', { args: [], output: 'json' }],
+    ['peer untrust', { args: [facts.peer], output: 'json' }],
+    ['peer add', { args: [`/ip4/127.0.0.1/tcp/9/p2p/${facts.peer}`], output: 'json' }],
+    ['peer remove', { args: [facts.peer], output: 'json' }],
+    ['node install-service', { args: ['--stdout'], output: 'json' }],
+    ['node status', { args: [], output: 'json' }],
+    ['node start', { args: [], output: 'json' }],
+    ['node restart', { args: [], output: 'json' }],
+    ['sync', { args: [], output: 'json' }],
+    ['node stop', { args: [], output: 'json' }],
+    ['init', { args: [], output: 'json' }],
+    ['completion', { args: ['bash'], output: 'script' }],
+  ];
+
+  it('prints JSON for each, also for errors (the envelope); commands not listed here print JSON or nothing', () => {
+    const known = new Map(samples());
+    const checked: string[] = [];
+    for (const [path, s] of known) {
+      const args = s.args.map((a) => (a === '@token' ? facts.token : a));
+      // init needs a fresh home; every other command runs on the same one
+      const r = path === 'init' ? cli(['--home', join(other.dir, 'c'), '--json', 'init']) : h.run(['--json', ...path.split(' '), ...args], { env: s.env });
+      if (path === 'token create') facts.token = JSON.parse(r.stdout).id;
+      expect(r.stdout, `${path}: ${r.stderr}`).not.toBe('');
+      if (s.output === 'json') expect(() => JSON.parse(r.stdout), `${path} prints JSON`).not.toThrow();
+      if (s.output === 'ndjson') for (const line of r.stdout.trim().split('\n')) expect(() => JSON.parse(line), `${path}: ${line}`).not.toThrow();
+      expect(r.stdout, path).not.toContain('\x1b');
+      checked.push(path);
+    }
+    for (const { path } of leaves(buildProgram())) {
+      if (known.has(path)) continue;
+      // a command added since this list was written: with --json and no arguments it prints JSON or nothing
+      const r = h.run(['--json', ...path.split(' ')]);
+      if (r.stdout.trim() !== '') expect(() => JSON.parse(r.stdout), `${path} --json prints JSON`).not.toThrow();
+      checked.push(path);
+    }
+    expect(checked.sort()).toEqual(leaves(buildProgram()).map((l) => l.path).sort());
+  });
+});
