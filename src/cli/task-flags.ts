@@ -26,9 +26,9 @@ Every run is recorded as task.started and task.finished system spans in the tena
 /** The flags shared by `task add` and `schedule add`: payload, priority and the retry/timeout policy. */
 export function addTaskOptions(cmd: Command): Command {
   return cmd
-    .option('--payload <json>', 'the task\'s input: a JSON object, @file, or - for stdin (default {})')
+    .option('--payload <json>', 'input of the task: a JSON object, @file, or - for stdin (default {})')
     .addOption(new Option('--priority <priority>', 'critical, high, normal or low').choices(PRIORITIES).default('normal'))
-    .option('--retries <n>', 'retries after a failed run (default: the type\'s, e.g. 4 for webhook, 0 for exec)')
+    .option('--retries <n>', 'retries after a failed run (default: per type, e.g. 4 for webhook, 0 for exec)')
     .option('--backoff <duration>', 'delay before the first retry, doubled for each further one (e.g. 1s)')
     .option('--backoff-max <duration>', 'cap of the retry delay (e.g. 5m)')
     .option('--timeout <duration>', 'a run taking longer is aborted and counts as failed (e.g. 30s)')
