@@ -6,7 +6,7 @@ _logline_spec() {
   subs='' flags='' valued='' args=''
   case "$1" in
     '')
-      subs='completion config export id import init log member node paths peer rules run schedule search span sync tail task tenant timeline token top verify version'
+      subs='completion config export id import init invite join log member node paths peer rules run schedule search span sync tail task tenant timeline token top verify version'
       flags='-V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
       valued='--home --tenant --passphrase-file'
       args='' ;;
@@ -42,8 +42,8 @@ _logline_spec() {
       args='' ;;
     'export')
       subs=''
-      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -o --output -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--author --since --until --status --tag --contract --workflow --flow -o --output --home --tenant --passphrase-file'
+      flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -o --output --format -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--author --since --until --status --tag --contract --workflow --flow -o --output --format --home --tenant --passphrase-file'
       args='' ;;
     'id')
       subs='show create use list'
@@ -76,6 +76,21 @@ _logline_spec() {
       valued='--home --tenant --passphrase-file'
       args='@file' ;;
     'init')
+      subs=''
+      flags='--handle -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--handle --home --tenant --passphrase-file'
+      args='' ;;
+    'invite')
+      subs='create'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'invite create')
+      subs=''
+      flags='--role --ttl -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--role --ttl --home --tenant --passphrase-file'
+      args='' ;;
+    'join')
       subs=''
       flags='--handle -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--handle --home --tenant --passphrase-file'
@@ -358,6 +373,8 @@ _logline_values() {
   case "$1|$2" in
     'export''|--status') echo 'executed simulated reverted ghost' ;;
     'export''|-o'|'export''|--output') echo '@file' ;;
+    'export''|--format') echo 'ndjson otlp' ;;
+    'invite create''|--role') echo 'owner admin member viewer' ;;
     'log''|--status') echo 'executed simulated reverted ghost' ;;
     'log''|--kind') echo 'user system organization ghost' ;;
     'log''|--visibility') echo 'organization public private' ;;

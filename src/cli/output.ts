@@ -60,6 +60,10 @@ export class Output {
     if (isLoglineError(e)) {
       if (this.json) this.data({ error: e.toJSON() });
       this.err(`logline: ${this.paint('31', e.code)}: ${e.message}`);
+      // a batch names its bad lines (the first few; --json has them all)
+      const lines = Array.isArray(e.details?.lines) ? e.details.lines as { line: number; code: string; message: string }[] : [];
+      for (const l of lines.slice(0, 5)) this.err(`  line ${l.line}: ${l.code}: ${l.message}`);
+      if (lines.length > 5) this.err(`  … and ${lines.length - 5} more`);
       if (e.hint) this.err(`${this.paint('2', 'hint:')} ${e.hint}`);
     } else {
       const err = e as Error;

@@ -69,3 +69,12 @@ export function parseAt(value: string, flag: string, now = Date.now()): number {
   }
   return ms;
 }
+
+const AGE = /^(\d+)(m|h|d|w)$/;
+
+/** An age like 30m, 12h, 30d or 8w, in milliseconds. */
+export function parseAge(value: string, flag: string): number {
+  const m = AGE.exec(value);
+  if (!m || Number(m[1]) === 0) throw LoglineError.usage('BAD_TTL', `${flag} "${value}" is not an age`, 'e.g. 30m, 12h, 30d, 8w');
+  return Number(m[1]) * { m: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[m[2] as 'm'];
+}

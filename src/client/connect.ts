@@ -81,6 +81,7 @@ export function preferDaemon(socketPath: string, local: () => LoglineClient, onV
     members: (t) => attempt((c) => c.members(t)),
     peers: () => attempt((c) => c.peers()),
     sync: () => attempt((c) => c.sync()),
+    join: (r) => attempt((c) => c.join(r)),
     exportLines: (filters) => firstDecides((c) => c.exportLines(filters)),
     subscribe: (filters, signal) => firstDecides((c) => c.subscribe(filters, signal)),
     close: () => current.close(),

@@ -4,6 +4,7 @@ import type { AppendRequest, MemberInfo, Page, QueryFilters, TenantInfo, VerifyR
 import { EXIT, LoglineError, type LoglineErrorJSON } from '../errors/errors.js';
 import type { Span } from '../timeline/span.js';
 import type { PeerInfo } from '../federation/peer-info.js';
+import type { JoinResult } from '../federation/protocols/join/join.js';
 import { lines, readAll, type Transport, type TransportResponse } from './transport.js';
 import type { IngestItem, LoglineClient, NodeStatus } from './types.js';
 
@@ -72,6 +73,9 @@ export function daemonClient(transport: Transport, init: DaemonClientInit = {}):
     },
     async peers(): Promise<PeerInfo[]> {
       return (await call<{ peers: PeerInfo[] }>('GET', ROUTES.peers.path)).peers;
+    },
+    async join(request): Promise<JoinResult> {
+      return call<JoinResult>('POST', ROUTES.join.path, request);
     },
     async sync(): Promise<PeerInfo[]> {
       return (await call<{ peers: PeerInfo[] }>('POST', ROUTES.sync.path, {})).peers;

@@ -2,7 +2,9 @@ import type { AppendRequest, MemberInfo, Page, QueryFilters, TenantInfo, VerifyR
 import type { Home } from '../node/home.js';
 import { EXIT, LoglineError } from '../errors/errors.js';
 import { emptyStats, type PeerInfo } from '../federation/peer-info.js';
+import type { JoinResult } from '../federation/protocols/join/join.js';
 import { loadTrust } from '../federation/trust.js';
+import { otelIndex } from '../otel/otel-index.js';
 import { unknownTenant } from '../tenants/gate.js';
 import { openDb } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
@@ -24,8 +26,11 @@ export function localClient(home: Home): LoglineClient {
 
     async append(request: AppendRequest): Promise<Span[]> {
       const signer = home.signer(request.identity);
+      await home.tenants.prepareRules(request.drafts.map((d) => d?.tenant).filter((t): t is string => typeof t === 'string'));
+      // a draft under an OTel trace (data.otel) whose parent is a known logline span becomes its child
+      const drafts = otelIndex(home.db).linkParents(request.drafts);
       // one span is signed inline; a batch goes through the worker pool
-      return request.drafts.length < BULK ? home.timeline.append(request.drafts, signer) : home.timeline.appendAsync(request.drafts, signer);
+      return drafts.length < BULK ? home.timeline.append(drafts, signer) : home.timeline.appendAsync(drafts, signer);
     },
 
     async get(ref: string): Promise<Span> {
@@ -81,6 +86,18 @@ export function localClient(home: Home): LoglineClient {
       return [...loadTrust(home.repo, local).values()].sort((a, b) => (a.peer < b.peer ? -1 : 1)).map((t) => ({
         peer: t.peer, did: t.did, addrs: t.addrs, tenants: Object.fromEntries(t.tenants), connected: false, shared: [], stats: emptyStats(),
       }));
+    },
+
+    async join(request): Promise<JoinResult> {
+      // no daemon: a libp2p node of this process joins and syncs, then stops (libp2p loads only here)
+      const { Federation } = await import('../federation/federation.js');
+      const federation = new Federation({ home, listen: [], app: `logline/${VERSION}` });
+      await federation.start();
+      try {
+        return await federation.join(request.token, request.identity);
+      } finally {
+        await federation.stop();
+      }
     },
 
     async sync(): Promise<PeerInfo[]> {

@@ -2,6 +2,7 @@ import type { ApiEvent } from '../api/routes.js';
 import type { AppendRequest, MemberInfo, Page, QueryFilters, TenantInfo, VerifyReport } from '../api/types.js';
 import type { Span } from '../timeline/span.js';
 import type { PeerInfo } from '../federation/peer-info.js';
+import type { JoinResult } from '../federation/protocols/join/join.js';
 
 /** The outcome of one span handed to `ingest`, in request order. */
 export type IngestItem =
@@ -35,6 +36,8 @@ export interface LoglineClient {
   members(tenant: string): Promise<MemberInfo[]>;
   /** Peers this node trusts or talks to (connection and counters only through the daemon). */
   peers(): Promise<PeerInfo[]>;
+  /** Joins a tenant with an invitation token as `identity` (needs libp2p: the daemon's, or one started for it). */
+  join(request: { token: string; identity: string }): Promise<JoinResult>;
   /** Runs a sync round with every peer now (needs the daemon); returns the peers afterwards. */
   sync(): Promise<PeerInfo[]>;
   /**

@@ -7,6 +7,7 @@ import { findSpanRow, rowSpan } from '../timeline/query.js';
 import type { SpanDraft } from '../timeline/span.js';
 import type { DaemonNode } from './node.js';
 import { baseHeaders, parseJson, parseNdjson, readBody, sendJson } from './http.js';
+import { registerOtlp } from './otlp.js';
 import type { Auth, RequestContext, Router } from './router.js';
 import { registerTaskRoutes } from './task-routes.js';
 
@@ -110,6 +111,13 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
 
   router.register(ROUTES.events, (ctx) => streamEvents(ctx, node));
 
+  router.register(ROUTES.join, async ({ req, res }) => {
+    if (!node.federation) throw new LoglineError('P2P_OFF', 'this daemon does not listen for peers, and joining needs libp2p', { hint: 'restart it with --listen, or stop it and join without a daemon' });
+    const body = parseJson(await readBody(req, 64 * 1024)) as { token?: unknown; identity?: unknown } | null;
+    if (typeof body?.token !== 'string' || typeof body.identity !== 'string') throw new LoglineError('BAD_REQUEST', 'the body must be {"token","identity"}');
+    sendJson(res, 200, await node.federation.join(body.token, body.identity));
+  });
+
   router.register(ROUTES.tenants, async ({ res, auth }) => {
     const tenants = await node.client.tenants();
     sendJson(res, 200, { tenants: auth.kind === 'token' ? tenants.filter((t) => t.slug === auth.tenant) : tenants });
@@ -128,6 +136,7 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
     sendJson(res, 200, { peers: await node.peers() });
   });
 
+  registerOtlp(router, node);
   registerTaskRoutes(router, node);
 }
 

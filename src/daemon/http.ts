@@ -7,7 +7,7 @@ import { VERSION } from '../version.js';
 /** HTTP status of each error code that is not a plain 400. */
 const STATUS: Record<string, number> = {
   NOT_FOUND: 404, SPAN_NOT_FOUND: 404, TASK_NOT_FOUND: 404, ROUTE_NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405,
-  UNAUTHORIZED: 401, FORBIDDEN: 403, BODY_TOO_LARGE: 413, RATE_LIMITED: 429, NOT_READY: 503, INTERNAL: 500,
+  UNAUTHORIZED: 401, FORBIDDEN: 403, BODY_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415, RATE_LIMITED: 429, NOT_READY: 503, INTERNAL: 500,
 };
 
 /** 400 for a malformed request (a usage error), 422 for well-formed content that is invalid. */

@@ -8,7 +8,12 @@ import { emptyStats, type PeerInfo, type PeerStats } from './peer-info.js';
 import { SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/session.js';
 import { peerIdOfMultiaddr } from './peer-id.js';
 import { TENANT_EVENTS } from '../tenants/events.js';
-import { loadTrust, type PeerTrust } from './trust.js';
+import { loadTrust, peerTrusted, type PeerTrust } from './trust.js';
+import { decodeJoin, encodeJoin, JOIN_PROTOCOL, MAX_JOIN_FRAME, type JoinResult } from './protocols/join/join.js';
+import { admitJoin } from '../tenants/admit.js';
+import { decodeInvite, joinRequest, type InvitePayload, type JoinAnswer, type JoinRequest } from '../tenants/invite.js';
+import { LoglineError } from '../errors/errors.js';
+import { didFromPeerId } from './peer-id.js';
 
 /**
  * The libp2p packages, imported when the node starts. Dynamic imports keep them ES modules wherever this file
@@ -105,6 +110,7 @@ export class Federation {
       this.learn(id, e.detail.multiaddrs.map((m) => `${m.toString()}/p2p/${id}`));
     });
     await this.node.handle(PROTOCOL, (stream, connection) => this.inbound(stream, connection.remotePeer.toString()));
+    await this.node.handle(JOIN_PROTOCOL, (stream, connection) => void this.answerJoin(stream, connection.remotePeer.toString()));
     this.unsubscribe = home.timeline.onCommit((spans, from) => this.committed(spans, from));
     this.timer = setInterval(() => void this.dialTrusted(), DIAL_EVERY_MS);
     this.timer.unref();
@@ -143,6 +149,68 @@ export class Federation {
     await this.dialTrusted();
     const deadline = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
     await Promise.race([Promise.all([...this.sessions.values()].map((s) => s.round())), deadline]);
+  }
+
+  /**
+   * Joins a tenant with an invitation: asks the inviting node to admit `handle` (one of this node's identities),
+   * then trusts that node for the tenant and runs a first sync round with it (at most `timeoutMs`).
+   */
+  async join(token: string, handle: string, timeoutMs = 30_000): Promise<JoinResult> {
+    const home = this.init.home;
+    const invite = decodeInvite(token);
+    const signer = home.signer(handle);
+    const answer = await this.requestJoin(invite, joinRequest(token, invite, signer, handle));
+    if (!answer.ok) throw new LoglineError(answer.code, `the inviting node refused: ${answer.message}`, { hint: answer.hint });
+    home.timeline.append([peerTrusted(invite.t, invite.p, didFromPeerId(invite.p) ?? '', 'full', invite.a)], signer);
+    const deadline = Date.now() + timeoutMs;
+    let synced = false;
+    while (!synced && Date.now() < deadline) {
+      await this.dialTrusted();
+      const session = this.sessions.get(invite.p);
+      if (session?.open && session.shared.has(invite.t)) {
+        await Promise.race([session.round(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+        synced = home.tenants.state(invite.t) !== undefined;
+      } else {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const spans = home.db.prepare('SELECT count(*) FROM spans WHERE tenant = ?').pluck().get(invite.t) as number;
+    return { tenant: answer.tenant, role: answer.role, inviter: answer.inviter, peer: invite.p, spans, synced };
+  }
+
+  private async requestJoin(invite: InvitePayload, request: JoinRequest): Promise<JoinAnswer> {
+    const addrs = invite.a.filter((a) => a.endsWith(`/p2p/${invite.p}`));
+    if (addrs.length === 0) throw new LoglineError('INVITE_MALFORMED', 'the invitation carries no address of its node', { hint: 'the inviting node must listen for peers (`logline node start --listen …`)' });
+    let last: unknown;
+    for (const addr of addrs) {
+      try {
+        const stream = await this.node!.dialProtocol(this.lib!.multiaddr(addr), JOIN_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
+        const lp = this.lib!.lpStream(stream, { maxDataLength: MAX_JOIN_FRAME });
+        await lp.write(encodeJoin(request), { signal: AbortSignal.timeout(10_000) });
+        const answer = decodeJoin<JoinAnswer>((await lp.read({ signal: AbortSignal.timeout(20_000) })).subarray());
+        await stream.close().catch(() => {});
+        return answer;
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw new LoglineError('JOIN_UNREACHABLE', `could not reach the inviting node at ${addrs.join(', ')}: ${(last as Error)?.message ?? last}`, {
+      hint: 'is its daemon running and reachable from here (firewall, address)?',
+    });
+  }
+
+  private async answerJoin(stream: Stream, peer: string): Promise<void> {
+    const lp = this.lib!.lpStream(stream, { maxDataLength: MAX_JOIN_FRAME });
+    let answer: JoinAnswer;
+    try {
+      const request = decodeJoin<JoinRequest>((await lp.read({ signal: AbortSignal.timeout(10_000) })).subarray());
+      answer = admitJoin(this.init.home, this.peerId, request, peer);
+    } catch (e) {
+      answer = { ok: false, code: e instanceof LoglineError ? e.code : 'JOIN_BAD_FRAME', message: (e as Error).message };
+    }
+    this.init.log?.(answer.ok ? `join: admitted ${peer} to ${answer.tenant} as ${answer.role}` : `join: refused ${peer}: ${answer.code}: ${answer.message}`);
+    await lp.write(encodeJoin(answer)).catch(() => {});
+    await stream.close().catch(() => stream.abort(new Error('closed')));
   }
 
   private statsOf(peer: string): PeerStats {

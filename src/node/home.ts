@@ -5,6 +5,7 @@ import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import { Keystore } from '../identity/keystore.js';
 import { cryptoPool, type CryptoPool } from '../identity/crypto-pool.js';
+import { otelIndex } from '../otel/otel-index.js';
 import { openDb, type Db } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
 import { TenantGate } from '../tenants/gate.js';
@@ -58,8 +59,19 @@ export class Home {
       mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
       const db = openDb(this.paths.db);
       const repo = new SpansRepo(db);
-      const tenants = new TenantGate(db, (did) => this.keystore.list().filter((i) => i.did === did).map((i) => i.handle));
-      this.opened = { db, repo, tenants, timeline: new Timeline(repo, () => this.crypto, tenants) };
+      const tenants = new TenantGate(repo, (did) => this.keystore.list().filter((i) => i.did === did).map((i) => i.handle));
+      const timeline = new Timeline(repo, () => this.crypto, tenants);
+      // the otel id index is a projection of data.otel, kept as spans commit (in the writer's transaction if any)
+      const otel = otelIndex(db);
+      timeline.onCommit((spans) => {
+        try {
+          otel.record(spans);
+        } catch (e) {
+          // the spans are committed: a failed projection must not turn their append into an error
+          process.stderr.write(`logline: otel index not updated: ${(e as Error).message}\n`);
+        }
+      });
+      this.opened = { db, repo, tenants, timeline };
     }
     return this.opened;
   }

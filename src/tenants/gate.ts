@@ -1,10 +1,19 @@
 import { LoglineError } from '../errors/errors.js';
-import type { Db } from '../store/db.js';
 import type { Gate } from '../timeline/timeline.js';
 import type { Span, SpanBody } from '../timeline/span.js';
 import { TENANT_CREATED, TENANT_EVENTS } from './events.js';
 import { applyEvent, roleAt, TenantProjection, type RoleChange, type TenantState } from './projection.js';
-import { canWrite, type Role } from './roles.js';
+import { canManage, canWrite, type Role } from './roles.js';
+import type { Statement } from 'better-sqlite3';
+import { RuleBook } from '../rules/book.js';
+import { evaluate } from '../rules/evaluate.js';
+import { ruleRejected } from '../rules/outcome.js';
+import { RULE_DISABLED, RULE_PUT } from '../rules/store.js';
+import type { Outcome } from '../rules/types.js';
+import type { SpansRepo } from '../store/spans-repo.js';
+import { sortedUnique } from '../timeline/span.js';
+
+const RULE_TITLES: ReadonlySet<string> = new Set([RULE_PUT, RULE_DISABLED]);
 
 const LOGLINE_ID = 'logline-id://';
 
@@ -20,18 +29,23 @@ export class TenantGate implements Gate {
   private version = -1;
   private readonly states = new Map<string, TenantState | undefined>();
   private readonly histories = new Map<string, Map<string, RoleChange[]> | undefined>();
+  private readonly rules: RuleBook;
+  private readonly keepOutcome: Statement;
 
   /** `localHandles` gives the handles this node's keystore binds to a did. */
-  constructor(db: Db, localHandles: (did: string) => readonly string[]) {
+  constructor(repo: SpansRepo, localHandles: (did: string) => readonly string[]) {
+    const db = repo.db;
     this.projection = new TenantProjection(db);
     const version = db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = () => version.get() as number;
     this.localHandles = localHandles;
+    this.rules = new RuleBook(repo, (tenant) => (e) => canManage(roleAt(this.history(tenant)?.get(e.author), e.ts)));
+    this.keepOutcome = db.prepare('INSERT OR REPLACE INTO span_outcomes (id, rule_set, outcome) VALUES (?, ?, ?)');
   }
 
-  admitLocal(body: SpanBody): void {
+  admitLocal(body: SpanBody): Outcome | undefined {
     // a node's trust decisions are local policy: kept private, they need no role (it may not be a member)
-    if (body.kind === 'system' && body.visibility === 'private' && body.title.startsWith('peer.')) return;
+    if (body.kind === 'system' && body.visibility === 'private' && body.title.startsWith('peer.')) return undefined;
     const state = this.state(body.tenant);
     if (body.kind === 'system' && TENANT_EVENTS.has(body.title)) {
       const r = applyEvent(state, { id: '', author: body.author, tenant: body.tenant, ts: body.ts, title: body.title, data: body.data });
@@ -40,6 +54,9 @@ export class TenantGate implements Gate {
       if (!state) throw unknownTenant(body.tenant);
       const role = state.members.get(body.author)?.role;
       if (!canWrite(role)) throw cannotWrite(role ?? null, body.tenant);
+      if (body.kind === 'system' && RULE_TITLES.has(body.title) && !canManage(role)) {
+        throw new LoglineError('ROLE_FORBIDDEN', `a ${role} of ${body.tenant} may not change its rules`, { hint: 'owners and admins change rules' });
+      }
     }
     if (body.logline_id !== undefined) {
       const handle = body.logline_id.slice(LOGLINE_ID.length);
@@ -50,6 +67,28 @@ export class TenantGate implements Gate {
         });
       }
     }
+    // the tenant's admission rules, last: on what people and programs log, never on the node's own bookkeeping
+    // (system spans), so that no rule can lock the owners out of changing the rules
+    return body.kind === 'system' ? undefined : this.applyRules(body);
+  }
+
+  private applyRules(body: SpanBody): Outcome | undefined {
+    const set = this.rules.get(body.tenant);
+    if (!set) return undefined;
+    const { outcome, span } = evaluate(set, body as unknown as Record<string, unknown>, 'admission');
+    if (outcome.decision === 'reject') throw ruleRejected(outcome);
+    const changed = span as unknown as SpanBody;
+    if (changed !== body) {
+      if (changed.tags !== undefined) body.tags = sortedUnique(changed.tags);
+      if (changed.metadata !== undefined) body.metadata = changed.metadata;
+      body.status = changed.status;
+    }
+    return outcome;
+  }
+
+  /** Compiles the rules of these tenants for the next appends (see RuleBook). */
+  prepareRules(tenants: Iterable<string>): Promise<void> {
+    return this.rules.prepare(tenants);
   }
 
   admitForeign(span: Span): void {
@@ -80,7 +119,11 @@ export class TenantGate implements Gate {
     return null;
   }
 
-  stored(span: Span): void {
+  stored(span: Span, facts?: unknown): void {
+    if (facts !== undefined) {
+      const outcome = facts as Outcome;
+      this.keepOutcome.run(Buffer.from(span.id, 'hex'), outcome.rule_set, JSON.stringify(outcome));
+    }
     if (span.kind !== 'system' || !TENANT_EVENTS.has(span.title)) return;
     this.projection.rebuild(span.tenant);
     this.states.delete(span.tenant);

@@ -25,8 +25,9 @@ function ev(author: string, title: string, data: Record<string, unknown>, ts = `
 function open() {
   const { dir, cleanup } = tempDir();
   const db = openDb(join(dir, 'node.db'));
-  const gate = new TenantGate(db, () => []);
-  const timeline = new Timeline(new SpansRepo(db), undefined, gate);
+  const repo = new SpansRepo(db);
+  const gate = new TenantGate(repo, () => []);
+  const timeline = new Timeline(repo, undefined, gate);
   return { db, gate, timeline, cleanup: () => { db.close(); cleanup(); } };
 }
 

@@ -10,6 +10,8 @@ export interface Built {
   span: Omit<Span, 'sig'>;
   body: string;
   id: Buffer;
+  /** Local facts the admission kept for beside the span (the rules' outcome), if any. */
+  facts?: unknown;
 }
 
 /** Chain heads of one author while a batch is built: tenant → last seq and id. */
@@ -26,13 +28,13 @@ export interface BuildResult {
  * from `readHead`), after `admit` (who may write where) has seen each body. Invalid drafts are collected, not thrown, so a batch can report every bad line.
  */
 export function buildDrafts(drafts: readonly Draft[], author: string, heads: Heads, readHead: (tenant: string) => { seq: number; id: string } | undefined,
-  admit: (body: SpanBody) => void = () => {}): BuildResult {
+  admit: (body: SpanBody) => unknown = () => undefined): BuildResult {
   const result: BuildResult = { built: [], failures: [] };
   drafts.forEach((draft, i) => {
     try {
       if (draft === null || typeof draft !== 'object' || Array.isArray(draft)) throw spanError('SPAN_NOT_OBJECT', 'a draft is one JSON object');
       const body = bodyFromDraft(draft, author);
-      admit(body);
+      const facts = admit(body);
       if (!isPrivate(body)) {
         let head = heads.get(body.tenant);
         if (head === undefined) head = (isSlug(body.tenant) ? readHead(body.tenant) : undefined) ?? { seq: 0, id: '' };
@@ -43,7 +45,7 @@ export function buildDrafts(drafts: readonly Draft[], author: string, heads: Hea
       const id = spanIdBytes(canonical);
       const span = { ...body, id: id.toString('hex') };
       if (body.seq !== null) heads.set(body.tenant, { seq: body.seq, id: span.id });
-      result.built.push({ span, body: canonical, id });
+      result.built.push(facts === undefined ? { span, body: canonical, id } : { span, body: canonical, id, facts });
     } catch (e) {
       if (!(e instanceof LoglineError)) throw e;
       result.first ??= e;

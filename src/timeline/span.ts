@@ -1,6 +1,8 @@
 /** The span, wire format v1 (SPEC §2). A protocol contract: change only with a version bump. */
 
 export const SPAN_VERSION = 1;
+/** Domain separation: the namespace hashed in front of every span body. */
+export const SPAN_ID_PREFIX = 'logline/span/v1\n';
 export const STATUSES = ['executed', 'simulated', 'reverted', 'ghost'] as const;
 export const KINDS = ['user', 'system', 'organization', 'ghost'] as const;
 export const VISIBILITIES = ['organization', 'public', 'private'] as const;

@@ -15,17 +15,20 @@ export type IngestResult = { outcome: IngestOutcome; span: Span } | { outcome: '
  * is stored, and told of every span stored, inside the transaction that stores it.
  */
 export interface Gate {
-  /** Throws when the author may not sign this body. */
-  admitLocal(body: SpanBody): void;
+  /**
+   * Throws when the author may not sign this body; may change it first (the admission rules' tags, metadata and
+   * status) and return local facts to keep beside the span (their outcome).
+   */
+  admitLocal(body: SpanBody): unknown;
   /** Throws when a checked foreign span may not be stored. */
   admitForeign(span: Span): void;
   /** Why a stored span should not be there as things are now known, or null (for verify). */
   recheck(span: SpanBody): LoglineError | null;
-  stored(span: Span): void;
+  stored(span: Span, facts?: unknown): void;
 }
 
 /** No tenant rules: for tests of the span format alone. */
-export const OPEN_GATE: Gate = { admitLocal() {}, admitForeign() {}, recheck: () => null, stored() {} };
+export const OPEN_GATE: Gate = { admitLocal: () => undefined, admitForeign() {}, recheck: () => null, stored() {} };
 
 /** Listener called after a transaction commits, with the spans it stored (in order). */
 export type CommitListener = (spans: readonly Span[], from: string | null) => void;
@@ -157,7 +160,7 @@ export class Timeline {
     // a chained span is new by construction (its seq is free); an unchained one may repeat an identical one
     if (span.seq !== null || !this.repo.has(b.id)) {
       this.repo.insert(spanRow(span, b.body, null));
-      this.gate.stored(span);
+      this.gate.stored(span, b.facts);
     }
     return span;
   }

@@ -5,6 +5,8 @@ import exportCmd from './export.js';
 import id from './id.js';
 import importCmd from './import.js';
 import init from './init.js';
+import invite from './invite.js';
+import join from './join.js';
 import log from './log.js';
 import member from './member.js';
 import node from './node.js';
@@ -27,6 +29,6 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  completion, config, export: exportCmd, id, import: importCmd, init, log, member, node, paths, peer, rules, run, schedule, search, span, sync,
-  tail, task, tenant, timeline, token, top, verify, version,
+  completion, config, export: exportCmd, id, import: importCmd, init, invite, join, log, member, node, paths, peer, rules, run, schedule, search,
+  span, sync, tail, task, tenant, timeline, token, top, verify, version,
 };

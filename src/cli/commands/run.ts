@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { LoglineError } from '../../errors/errors.js';
 import { contextOf } from '../context.js';
 import { addSpanOptions, draftFromFlags, type SpanFlags } from '../span-flags.js';
+import { spanTrace } from '../trace-context.js';
 
 interface RunResult {
   exitCode: number | null;
@@ -23,15 +24,20 @@ export default function register(program: Command): void {
 The span's data holds command, exit_code, signal; delta_s its duration. A failing command is recorded with
 status "executed" and its exit code; logline exits with the command's exit code (128+n for a signal).
 
+The span is an OpenTelemetry span too (ids in data.otel): a child of TRACEPARENT when that is set, else the root
+of a new trace. The command gets a TRACEPARENT naming this span, so that \`logline log\` and \`logline run\`
+inside it (and OpenTelemetry-instrumented programs) join the trace as its children.
+
 Example:
   logline run --tag deploy -- make deploy`)
     .action(async (argv: string[], flags: SpanFlags & { title?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const tenant = ctx.tenant();
+      const trace = spanTrace(process.env, ctx.out, true)!;
       const client = await ctx.client();
-      const result = await runChild(argv);
+      const result = await runChild(argv, { ...process.env, TRACEPARENT: trace.traceparent });
       const title = (flags.title ?? argv.join(' ')).replace(/[\r\n]+/g, ' ').slice(0, 512);
-      const data: Record<string, unknown> = { command: argv, exit_code: result.exitCode, signal: result.signal };
+      const data: Record<string, unknown> = { command: argv, exit_code: result.exitCode, signal: result.signal, otel: trace.otel };
       if (result.error) data.error = result.error;
       const [span] = await client.append({ drafts: [draftFromFlags(title, tenant, flags, { data, delta_s: result.seconds })], identity: ctx.identity(flags.as) });
       if (ctx.out.json) ctx.out.data(span);
@@ -42,13 +48,13 @@ Example:
 }
 
 /** Runs the command with inherited stdio; terminal signals reach it directly, SIGTERM is forwarded. */
-async function runChild(argv: string[]): Promise<RunResult> {
+async function runChild(argv: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   if (argv.length === 0) throw LoglineError.usage('NO_COMMAND', 'no command to run', 'logline run -- CMD ARGS…');
   const { spawn } = await import('node:child_process');
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit' });
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit', env });
     const ignore = () => {};
     const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
     const onTerm = forward('SIGTERM');

@@ -3,8 +3,7 @@ import { Tokens, type TokenInfo } from '../../daemon/tokens.js';
 import { LoglineError } from '../../errors/errors.js';
 import { canWrite } from '../../tenants/roles.js';
 import { contextOf } from '../context.js';
-
-const TTL = /^(\d+)(m|h|d|w)$/;
+import { parseAge } from '../parse.js';
 
 export default function register(program: Command): void {
   const token = program.command('token').description('bearer tokens for the daemon\'s HTTP listener, one tenant and role each');
@@ -24,12 +23,7 @@ export default function register(program: Command): void {
           hint: role === undefined ? 'an owner or admin adds you first: `logline member add`' : 'create a reader token, or ask for a writing role',
         });
       }
-      let ttl: number | null = null;
-      if (opts.ttl !== undefined) {
-        const m = TTL.exec(opts.ttl);
-        if (!m || Number(m[1]) === 0) throw LoglineError.usage('BAD_TTL', `--ttl "${opts.ttl}" is not an age`, 'e.g. 12h, 30d, 8w');
-        ttl = Number(m[1]) * { m: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[m[2] as 'm'];
-      }
+      const ttl = opts.ttl === undefined ? null : parseAge(opts.ttl, '--ttl');
       const { token: secret, info } = new Tokens(ctx.home().db).create(tenant, opts.role, ttl);
       if (ctx.out.json) return ctx.out.data({ token: secret, ...info });
       ctx.out.line(secret);
