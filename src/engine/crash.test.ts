@@ -68,4 +68,18 @@ describe('a daemon killed with tasks queued and running', () => {
     await waitFor(() => row(id).status === 'succeeded', 20_000, 'the task to run again');
     expect(outcomes(id)).toEqual(['interrupted', 'succeeded']);
   });
+
+  it('a cancel asked for while the daemon is down is honoured at the restart, not retried', async () => {
+    expect(h.run(['node', 'stop']).code).toBe(0);
+    const child = await foregroundDaemon(h.home, env);
+    const id = add(['webhook', '--payload', JSON.stringify({ url: `${hook.url}/hang-once/3` }), '--timeout', '1m']);
+    await waitFor(() => row(id).status === 'running' && hook.hits.some((x) => x.path === '/hang-once/3'), 20_000, 'the running task');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(h.run(['task', 'cancel', String(id)]).stdout).toContain('cancelling');
+    expect(h.run(['node', 'start']).code).toBe(0);
+    await waitFor(() => row(id).status === 'cancelled', 20_000, 'the cancel');
+    expect(outcomes(id)).toEqual(['cancelled']);
+    expect(hook.hits.filter((x) => x.path === '/hang-once/3').length).toBe(1);
+  });
 });

@@ -83,8 +83,11 @@ export class Engine {
     const orphans = this.store.running();
     const now = Date.now();
     for (const task of orphans) {
-      this.endings.push({ task, outcome: 'crashed', error: new LoglineError('TASK_CRASHED', 'the daemon ended while the task ran'),
-        result: null, permanent: false, startedAt: task.started_at ?? now, startedSpan: task.run_span, finishedAt: now });
+      // a cancel asked for while no daemon ran is honoured, not retried
+      const cancelled = task.cancel_requested === 1;
+      this.endings.push({ task, outcome: cancelled ? 'cancelled' : 'crashed', result: null, permanent: false,
+        error: cancelled ? new LoglineError('TASK_CANCELLED', 'the task was cancelled while its daemon was down') : new LoglineError('TASK_CRASHED', 'the daemon ended while the task ran'),
+        startedAt: task.started_at ?? now, startedSpan: task.run_span, finishedAt: now });
     }
     if (orphans.length > 0) this.init.log?.(`tasks: ${orphans.length} interrupted by the last daemon recovered`);
     this.seen = this.version();
