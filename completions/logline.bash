@@ -6,10 +6,15 @@ _logline_spec() {
   subs='' flags='' valued='' args=''
   case "$1" in
     '')
-      subs='completion config export id import init invite join log member node paths peer rules run schedule search span sync tail task tenant timeline token top verify version'
+      subs='backup completion config doctor export id import init invite join log member node paths peer restore rules run schedule search span sync tail task tenant timeline token top verify version'
       flags='-V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
       valued='--home --tenant --passphrase-file'
       args='' ;;
+    'backup')
+      subs=''
+      flags='--keys --force -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='@file' ;;
     'completion')
       subs=''
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
@@ -38,6 +43,11 @@ _logline_spec() {
     'config list')
       subs=''
       flags='--show-origin -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'doctor')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'export')
@@ -190,6 +200,11 @@ _logline_spec() {
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
+    'restore')
+      subs=''
+      flags='--keys -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='@file' ;;
     'rules')
       subs='add list show history disable test'
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'

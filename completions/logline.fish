@@ -5,7 +5,7 @@
 function __logline_subs
     switch "$argv[1]"
         case ''
-            printf '%s\n' 'completion' 'config' 'export' 'id' 'import' 'init' 'invite' 'join' 'log' 'member' 'node' 'paths' 'peer' 'rules' 'run' 'schedule' 'search' 'span' 'sync' 'tail' 'task' 'tenant' 'timeline' 'token' 'top' 'verify' 'version'
+            printf '%s\n' 'backup' 'completion' 'config' 'doctor' 'export' 'id' 'import' 'init' 'invite' 'join' 'log' 'member' 'node' 'paths' 'peer' 'restore' 'rules' 'run' 'schedule' 'search' 'span' 'sync' 'tail' 'task' 'tenant' 'timeline' 'token' 'top' 'verify' 'version'
         case 'config'
             printf '%s\n' 'get' 'set' 'unset' 'list'
         case 'id'
@@ -106,8 +106,10 @@ function __logline_at
 end
 
 complete -c logline -f
+complete -c logline -n '__logline_at \'\'' -a 'backup' -d 'write a consistent backup of the node\'s database to one file, while the daemon keeps writing'
 complete -c logline -n '__logline_at \'\'' -a 'completion' -d 'print the shell completion script for bash, zsh or fish (the same as in completions/)'
 complete -c logline -n '__logline_at \'\'' -a 'config' -d 'read and change settings (precedence: flag > env LOGLINE_* > config file > default)'
+complete -c logline -n '__logline_at \'\'' -a 'doctor' -d 'check this node: database integrity, schema, every span\'s signature and chain, forks, keys, daemon, clocks; exit 1 on a problem'
 complete -c logline -n '__logline_at \'\'' -a 'export' -d 'write spans as NDJSON (one signed span per line, oldest first), or as OTLP/JSON traces'
 complete -c logline -n '__logline_at \'\'' -a 'id' -d 'identities of this home: the keys that sign spans'
 complete -c logline -n '__logline_at \'\'' -a 'import' -d 'import signed spans from NDJSON: every line is verified; bad lines are reported and skipped'
@@ -119,6 +121,7 @@ complete -c logline -n '__logline_at \'\'' -a 'member' -d 'members of a tenant a
 complete -c logline -n '__logline_at \'\'' -a 'node' -d 'the long-lived node daemon: local API, live events, metrics'
 complete -c logline -n '__logline_at \'\'' -a 'paths' -d 'print the folders and files this home uses (config, data, state, runtime)'
 complete -c logline -n '__logline_at \'\'' -a 'peer' -d 'peers this node replicates tenants with, and how far it trusts them'
+complete -c logline -n '__logline_at \'\'' -a 'restore' -d 'replace the node\'s database with a backup\'s, after verifying the backup; the old database is kept aside'
 complete -c logline -n '__logline_at \'\'' -a 'rules' -d 'the tenant\'s rules: admission and reaction policy, versioned as spans'
 complete -c logline -n '__logline_at \'\'' -a 'run' -d 'run a command, pass its output through, and record a span of its duration and exit status'
 complete -c logline -n '__logline_at \'\'' -a 'schedule' -d 'cron schedules: each firing queues a task for the daemon to run'
@@ -141,6 +144,10 @@ complete -c logline -s q -l quiet -d 'print only the result: no notes, no progre
 complete -c logline -l no-color -d 'never colour the output (also NO_COLOR)'
 complete -c logline -l passphrase-file -r -F -d 'read the key passphrase from a file (or env LOGLINE_PASSPHRASE)'
 complete -c logline -n '__logline_at \'\'' -s h -l help -d 'display help for command'
+complete -c logline -n '__logline_at \'backup\'' -F
+complete -c logline -n '__logline_at \'backup\'' -l keys -d 'also include the key files, sealed with a passphrase (--passphrase-file or LOGLINE_PASSPHRASE; asked on a terminal)'
+complete -c logline -n '__logline_at \'backup\'' -l force -d 'overwrite the file if it exists'
+complete -c logline -n '__logline_at \'backup\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'completion\'' -a 'bash zsh fish'
 complete -c logline -n '__logline_at \'completion\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'config\'' -a 'get' -d 'print the value of one setting (an empty line when it is unset)'
@@ -157,6 +164,7 @@ complete -c logline -n '__logline_at \'config unset\'' -a 'identity tenant daemo
 complete -c logline -n '__logline_at \'config unset\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'config list\'' -l show-origin -d 'also print where each value comes from: flag, env var, config file, or default'
 complete -c logline -n '__logline_at \'config list\'' -s h -l help -d 'display help for command'
+complete -c logline -n '__logline_at \'doctor\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'export\'' -l author -x -d 'only spans signed by this did:key'
 complete -c logline -n '__logline_at \'export\'' -l since -x -d 'only spans at or after this time (RFC 3339, a date, or an age like 2h, 7d)'
 complete -c logline -n '__logline_at \'export\'' -l until -x -d 'only spans before this time'
@@ -247,6 +255,9 @@ complete -c logline -n '__logline_at \'peer trust\'' -s h -l help -d 'display he
 complete -c logline -n '__logline_at \'peer untrust\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'peer remove\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'peer list\'' -s h -l help -d 'display help for command'
+complete -c logline -n '__logline_at \'restore\'' -F
+complete -c logline -n '__logline_at \'restore\'' -l keys -d 'also restore the key files of the backup (sealed: needs its passphrase); keys already here are kept'
+complete -c logline -n '__logline_at \'restore\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'rules\'' -a 'add' -d 'put the rules of a file or directory into the tenant (one rule.put span per new or changed rule)'
 complete -c logline -n '__logline_at \'rules\'' -a 'list' -d 'the tenant\'s current rules in the order they run'
 complete -c logline -n '__logline_at \'rules\'' -a 'show' -d 'one rule as it is now (YAML; the document and its state with --json)'
