@@ -20,7 +20,7 @@ Task types and their payloads:
   exec     run a command, no shell: {"command": ["prog", "arg"], "cwd"?, "env"?: {…}, "input"?: "stdin"}
            off unless the tenant is in the config key task_exec_tenants
   sync     a federation round with every trusted peer: {} (needs a daemon with peer-to-peer)
-  backup   online backup of the node database: {"path": "/abs/node-{ts}.db", "overwrite"?: false}
+  backup   what "logline backup" writes (restorable): {"path": "/abs/node-{ts}.tar", "overwrite"?: false}
 Every run is recorded as task.started and task.finished system spans in the tenant.`;
 
 /** The flags shared by `task add` and `schedule add`: payload, priority and the retry/timeout policy. */

@@ -209,6 +209,7 @@ export class Engine {
     const ctx = {
       task: { id: task.id, tenant: task.tenant, attempt: task.attempts, causedBy: task.caused_by },
       signal: abort.signal, config: this.home.config, db: this.home.db, sync: this.init.sync,
+      paths: { db: this.home.paths.db, configFile: this.home.paths.configFile },
     };
     const done = runTask(task, ctx).then((r) => {
       clearTimeout(timeout);

@@ -20,7 +20,7 @@ export default function register(program: Command): void {
     .argument('<cron>', 'a cron pattern: 5 fields (minute hour day month weekday) or 6 (seconds first); quote it')
     .argument('<type>', 'emit, webhook, exec, sync or backup')
     .option('--tz <zone>', 'IANA time zone of the pattern (default: local time of the node)'))
-    .addHelpText('after', `${TYPES_HELP}\n\nExamples:\n  logline schedule add "0 3 * * *" backup --payload '{"path":"/var/backups/logline-{ts}.db"}'\n  logline schedule add "*/15 * * * *" sync --tz UTC`)
+    .addHelpText('after', `${TYPES_HELP}\n\nExamples:\n  logline schedule add "0 3 * * *" backup --payload '{"path":"/var/backups/logline-{ts}.tar"}'\n  logline schedule add "*/15 * * * *" sync --tz UTC`)
     .action(async (cron: string, type: string, opts: TaskFlags & { tz?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const info = (await schedules(ctx)).add({ ...taskFields(type, ctx.tenant(), opts), cron, timezone: opts.tz });

@@ -1,16 +1,17 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import * as v from 'valibot';
 import { permanent } from '../errors.js';
 import { taskType } from './type.js';
 
 /**
- * `backup`: SQLite's online backup of the node's database (better-sqlite3 `db.backup()`) to an absolute path,
- * while the node keeps writing. `{ts}` in the path becomes the run's time (`20261128T130253Z`), for schedules.
+ * `backup`: what `logline backup FILE` writes (a tar with a manifest and the database, copied with SQLite's online
+ * backup API while the node keeps writing; `logline restore` reads it), to an absolute path. `{ts}` in the path
+ * becomes the run's time (`20261128T130253Z`), for schedules. Key files are not included: a task has no passphrase.
  */
 export const backup = taskType({
   name: 'backup',
-  description: 'online backup of the node database: {"path": "/abs/path/node-{ts}.db", "overwrite"?: false}',
+  description: 'a backup of the node database, as `logline backup` writes it: {"path": "/abs/node-{ts}.tar", "overwrite"?: false}',
   schema: v.strictObject({
     path: v.pipe(v.string(), v.check((p) => isAbsolute(p), 'the path must be absolute')),
     overwrite: v.optional(v.boolean()),
@@ -19,10 +20,11 @@ export const backup = taskType({
   ownerOnly: true,
   async run(payload, ctx) {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const path = payload.path.replaceAll('{ts}', stamp);
-    if (existsSync(path) && !payload.overwrite) throw permanent('BACKUP_EXISTS', `${path} exists`, 'use {ts} in the path, or pass "overwrite": true');
-    mkdirSync(dirname(path), { recursive: true });
-    const { totalPages } = await ctx.db.backup(path);
-    return { data: { path, pages: totalPages, bytes: statSync(path).size } };
+    const out = payload.path.replaceAll('{ts}', stamp);
+    if (existsSync(out) && !payload.overwrite) throw permanent('BACKUP_EXISTS', `${out} exists`, 'use {ts} in the path, or pass "overwrite": true');
+    mkdirSync(dirname(out), { recursive: true });
+    const { backup: write } = await import('../../ops/backup.js');
+    const r = await write({ db: ctx.paths.db, out, force: payload.overwrite, configFile: ctx.paths.configFile });
+    return { data: { path: r.file, bytes: r.bytes } };
   },
 });

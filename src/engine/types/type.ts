@@ -12,6 +12,8 @@ export interface RunContext {
   signal: AbortSignal;
   config: Config;
   db: Db;
+  /** The node's database and config files (for backups). */
+  paths: { db: string; configFile: string };
   /** A federation round with every peer; absent when the daemon runs without peer-to-peer. */
   sync?: () => Promise<{ peers: number }>;
 }
