@@ -87,8 +87,8 @@ _logline_spec() {
       args='@file' ;;
     'init')
       subs=''
-      flags='--handle -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--handle --home --tenant --passphrase-file'
+      flags='--handle --join -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--handle --join --home --tenant --passphrase-file'
       args='' ;;
     'invite')
       subs='create'

@@ -42,7 +42,7 @@ function __logline_valued
         case 'id create'
             printf '%s\n' '--handle'
         case 'init'
-            printf '%s\n' '--handle'
+            printf '%s\n' '--handle' '--join'
         case 'invite create'
             printf '%s\n' '--role' '--ttl'
         case 'join'
@@ -190,6 +190,7 @@ complete -c logline -n '__logline_at \'id list\'' -s h -l help -d 'display help 
 complete -c logline -n '__logline_at \'import\'' -F
 complete -c logline -n '__logline_at \'import\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'init\'' -l handle -x -d 'handle of the first identity (default: your user name)'
+complete -c logline -n '__logline_at \'init\'' -l join -x -d 'join a tenant with an invitation token instead of creating one'
 complete -c logline -n '__logline_at \'init\'' -s h -l help -d 'display help for command'
 complete -c logline -n '__logline_at \'invite\'' -a 'create' -d 'print a signed, expiring, single-use token that admits one node to the tenant'
 complete -c logline -n '__logline_at \'invite\'' -s h -l help -d 'display help for command'
