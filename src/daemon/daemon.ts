@@ -86,6 +86,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
       await federation.start();
       node.federation = federation;
     }
+    node.startEngine(log);
     node.state = 'ready';
     log(`ready: pid ${process.pid}, ${node.did}`);
     return { node, stop };

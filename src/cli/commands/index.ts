@@ -17,10 +17,12 @@ import restore from './restore.js';
 import peer from './peer.js';
 import rules from './rules.js';
 import run from './run.js';
+import schedule from './schedule.js';
 import search from './search.js';
 import span from './span.js';
 import sync from './sync.js';
 import tail from './tail.js';
+import task from './task.js';
 import tenant from './tenant.js';
 import timeline from './timeline.js';
 import token from './token.js';
@@ -31,5 +33,5 @@ import version from './version.js';
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
   backup, completion, config, doctor, export: exportCmd, id, import: importCmd, init, invite, join, log, member, node, paths, peer, restore, rules,
-  run, search, span, sync, tail, tenant, timeline, token, top, verify, version,
+  run, schedule, search, span, sync, tail, task, tenant, timeline, token, top, verify, version,
 };
