@@ -12,13 +12,11 @@
  * LOGLINE_LISTEN is 127.0.0.1 on a free port (so `logline node start` takes neither port 4141 nor 0.0.0.0).
  * Every daemon a document started is stopped after it. Rebuild (`npm run build`) after a change under src/.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { BIN, cli, tempDir } from '../testing/cli.js';
+import { BIN, cli, spawnAsync, tempDir } from '../testing/cli.js';
 
 interface Step { kind: 'sh'; line: number; text: string; hidden: boolean }
 interface FileStep { kind: 'file'; line: number; name: string; text: string }
@@ -97,18 +95,6 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function run(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 /** Stops the daemon of every home under `dir` (a folder with config/config.toml is a home). */
 function stopDaemons(dir: string): void {
   const walk = (d: string, depth: number) => {
@@ -155,7 +141,7 @@ describe('the command examples of the docs', () => {
         XDG_RUNTIME_DIR: join(dir, 'xdg', 'run'), LOGLINE_LISTEN: '/ip4/127.0.0.1/tcp/0',
       };
       try {
-        const r = await run(file, env);
+        const r = await spawnAsync('bash', [file], { env });
         expect(r.code, `${doc} (script ${relative(dir, file)}):\n${r.stderr.slice(-3000)}`).toBe(0);
       } finally {
         stopDaemons(dir);
