@@ -12,6 +12,7 @@ import type { DaemonNode } from './node.js';
 import { baseHeaders, parseJson, parseNdjson, readBody, sendJson } from './http.js';
 import { registerOtlp } from './otlp.js';
 import type { Auth, RequestContext, Router } from './router.js';
+import { registerTaskRoutes } from './task-routes.js';
 
 /** Max bytes queued to one event subscriber before it is considered too slow and dropped. */
 const MAX_SUBSCRIBER_BACKLOG = 4 * 1024 * 1024;
@@ -147,6 +148,7 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
   });
 
   registerOtlp(router, node);
+  registerTaskRoutes(router, node);
 }
 
 function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode): void {
@@ -184,7 +186,7 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-function forbidden(): LoglineError {
+export function forbidden(): LoglineError {
   return new LoglineError('FORBIDDEN', 'this token is for another tenant', { hint: 'a token acts only on the tenant it was created for' });
 }
 
