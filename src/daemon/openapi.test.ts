@@ -206,6 +206,29 @@ describe('the OpenAPI document and the daemon that serves it', () => {
     expectDocumented(ROUTES.otlpTraces, otlp);
   });
 
+  it('real responses of the task routes validate against their schemas', async () => {
+    const added = await call(socket, 'POST', ROUTES.taskAdd.path, { body: JSON.stringify({ tenant: 'acme', type: 'emit', payload: { title: 'nightly report sent' } }) });
+    expect(added.status, added.text).toBe(201);
+    expectDocumented(ROUTES.taskAdd, added);
+    const later = await call(tcp, 'POST', ROUTES.taskAdd.path, { token: writer, body: JSON.stringify({ type: 'emit', payload: { title: 'later' }, at: '2099-01-01T00:00:00.000Z', priority: 'low' }) });
+    expect(later.status, later.text).toBe(201);
+    expectDocumented(ROUTES.taskAdd, later);
+    const id = String((JSON.parse(later.text) as { id: number }).id);
+    for (const [route, method, path] of [
+      [ROUTES.tasks, 'GET', `${ROUTES.tasks.path}?status=queued,succeeded&limit=10`],
+      [ROUTES.task, 'GET', ROUTES.task.path.replace(':id', id)],
+      [ROUTES.taskCancel, 'POST', ROUTES.taskCancel.path.replace(':id', id)],
+      [ROUTES.taskRetry, 'POST', ROUTES.taskRetry.path.replace(':id', id)],
+    ] as const) {
+      const res = await call(socket, method, path);
+      expect(res.status, `${path}: ${res.text}`).toBe(200);
+      expectDocumented(route, res);
+    }
+    const unknown = await call(socket, 'GET', ROUTES.task.path.replace(':id', '999999'));
+    expect(unknown.status).toBe(404);
+    expectDocumented(ROUTES.task, unknown);
+  });
+
   it('errors of the routes are documented and validate against the Error schema', async () => {
     const cases: [RouteDef, Promise<Res>, number][] = [
       [ROUTES.sync, call(socket, 'POST', ROUTES.sync.path), 422], // the harness runs daemons without p2p
