@@ -131,9 +131,9 @@ export class Reactions {
     if (a.type === 'task') {
       engine.enqueue({ ...trigger, type: a.task, payload: a.payload, priority: a.priority as PriorityName });
     } else {
-      const { type: _type, url, body, headers, method } = a as { type: string; url: string; body?: unknown; headers?: Record<string, string>; method?: string };
+      const { url, body, headers, method, timeout_ms: timeout } = a as { url: string; body?: unknown; headers?: Record<string, string>; method?: string; timeout_ms?: number };
       const payload = { url, body: body ?? { rule: r.rule, span }, ...(headers ? { headers } : {}), ...(method ? { method } : {}) };
-      engine.enqueue({ ...trigger, type: 'webhook', payload });
+      engine.enqueue({ ...trigger, type: 'webhook', payload, ...(timeout === undefined ? {} : { timeoutMs: timeout }) });
     }
   }
 }
