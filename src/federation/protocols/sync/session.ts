@@ -63,6 +63,8 @@ export class SyncSession {
    * the gap they leave would only bring them back. A new round (after a membership change) tries again.
    */
   private readonly deferred = new Set<string>();
+  /** `tenant\nauthor\nseq` of spans on another branch of a fork whose evidence was asked for (once a session). */
+  private readonly forkAsked = new Set<string>();
   /** `spans` frames being verified and stored (in order, by the node), at most IN_FLIGHT. */
   private readonly inflight: Promise<void>[] = [];
 
@@ -211,7 +213,11 @@ export class SyncSession {
     this.stats.need[tenant] = theirs.reduce((n, [author, seq]) => n + Math.max(0, seq - (local.get(author) ?? 0)), 0);
     for (const [author, seq, id] of ours) {
       const r = remote.get(author);
-      if (!r || r.seq < seq) this.sendRange(tenant, author, (r?.seq ?? 0) + 1);
+      if (!r || r.seq < seq) {
+        // their head is not our span at that seq: the author forked there; ask for their branch as evidence
+        if (r && this.host.repo.idAtSeq(author, tenant, r.seq)?.toString('hex') !== r.id) this.send({ t: 'want', tenant, author, from: r.seq });
+        this.sendRange(tenant, author, (r?.seq ?? 0) + 1);
+      }
       else if (r.seq === seq && r.id !== id) this.sendRange(tenant, author, seq, 1);
     }
   }
@@ -259,6 +265,20 @@ export class SyncSession {
         // valid and signed, but its author may not write here as this node knows the tenant now: not hostile
         this.deferred.add(`${tenant}\n${author}`);
         this.count(r.error.code, 1);
+        return;
+      }
+      if (r.error.code === 'CHAIN_BROKEN_PREV' && typeof author === 'string') {
+        // signed by its author, yet not linked to the span held at seq - 1: the author signed two spans there
+        // (a fork) and the peer only relays one branch. Not hostile: ask once for the peer's span at seq - 1
+        // (fork evidence), and not for the rest of a branch that cannot link here
+        this.count(r.error.code, 1);
+        this.deferred.add(`${tenant}\n${author}`);
+        const seq = (items[i] as { seq?: unknown }).seq;
+        const key = `${tenant}\n${author}\n${String(seq)}`;
+        if (typeof seq === 'number' && seq > 1 && !this.forkAsked.has(key)) {
+          this.forkAsked.add(key);
+          this.send({ t: 'want', tenant, author, from: seq - 1 });
+        }
         return;
       }
       if (r.error.code === 'CHAIN_GAP' && typeof author === 'string') {
