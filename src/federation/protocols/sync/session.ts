@@ -5,6 +5,7 @@ import type { SpansRepo } from '../../../store/spans-repo.js';
 import { LoglineError } from '../../../errors/errors.js';
 import type { PeerStats } from '../../peer-info.js';
 import type { TrustLevel } from '../../trust.js';
+import { didFromPeerId } from '../../peer-id.js';
 import { decodeFrame, encodeFrame, FRAME_SPAN_BYTES, MAX_FRAME_SPANS, PROTO_VERSION, type Frame } from './frames.js';
 
 /** A length-prefixed frame channel (lpStream over a libp2p stream, or a pipe in tests). */
@@ -42,6 +43,8 @@ const POLICY_CODES: ReadonlySet<string> = new Set(['NOT_A_MEMBER', 'ROLE_FORBIDD
 
 export class SyncSession {
   readonly peer: string;
+  /** The peer's own identity: a broken chain it signed itself is its own doing, not a fork it relays. */
+  private readonly peerDid: string | null;
   readonly stats: PeerStats;
   /** Tenants both sides offered and this node trusts the peer for. */
   readonly shared = new Set<string>();
@@ -72,6 +75,7 @@ export class SyncSession {
     this.host = host;
     this.channel = channel;
     this.peer = peer;
+    this.peerDid = didFromPeerId(peer);
     this.stats = stats;
   }
 
@@ -267,10 +271,10 @@ export class SyncSession {
         this.count(r.error.code, 1);
         return;
       }
-      if (r.error.code === 'CHAIN_BROKEN_PREV' && typeof author === 'string') {
+      if (r.error.code === 'CHAIN_BROKEN_PREV' && typeof author === 'string' && author !== this.peerDid) {
         // signed by its author, yet not linked to the span held at seq - 1: the author signed two spans there
-        // (a fork) and the peer only relays one branch. Not hostile: ask once for the peer's span at seq - 1
-        // (fork evidence), and not for the rest of a branch that cannot link here
+        // (a fork) and the peer, another node, only relays one branch. Not hostile: ask once for the peer's
+        // span at seq - 1 (fork evidence), and not for the rest of a branch that cannot link here
         this.count(r.error.code, 1);
         this.deferred.add(`${tenant}\n${author}`);
         const seq = (items[i] as { seq?: unknown }).seq;
