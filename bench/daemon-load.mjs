@@ -17,7 +17,7 @@ import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '../dist/index.js';
-import { ROOT, fmtMs, fmtRate, fmtX, header, initHome, ms, now, opt, progress, quantile, table } from './lib.mjs';
+import { ROOT, cli, fmtMs, fmtRate, fmtX, header, initHome, ms, now, opt, progress, quantile, table } from './lib.mjs';
 import { PROFILE, cpuOf, fdsOf, fileLimits, fmtMB, fmtMem, httpGet, memOf, metric, startDaemon, summariseProfile } from './daemon-lib.mjs';
 
 let SUBS = opt('subs', 10_000);
@@ -41,6 +41,7 @@ if (SUBS > fit) SUBS = Math.max(0, fit);
 console.log(`  ${limits.text}; ${SUBS.toLocaleString('en-US')} subscribers over ${PROCS} processes${SUBS < requested ? ` (capped from ${requested} to fit the limit; nothing raised)` : ''}, ${WRITERS} writers`);
 
 const homeDir = initHome({ prefix: 'logline-bench-load-' });
+for (const t of tenants.slice(1)) cli(homeDir, ['tenant', 'create', t]);
 const daemon = await startDaemon(homeDir, { label: 'daemon-load' });
 progress(`daemon pid ${daemon.pid}${daemon.profDir ? `, profiling into ${daemon.profDir}` : ''}`);
 const children = [];

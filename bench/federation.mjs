@@ -84,8 +84,9 @@ async function startProxy(targetPort) {
 }
 
 /** One node: temp home, its daemon, its client, its frontier read from the store. */
-async function node(name) {
-  const home = initHome({ handle: name, tenant: T, prefix: `logline-bench-fed-${name}-` });
+async function node(name, founder = false) {
+  // the founder creates T; the other receives it (a tenant of its own is its first)
+  const home = initHome({ handle: name, tenant: founder ? T : `${name}-home`, prefix: `logline-bench-fed-${name}-` });
   const did = JSON.parse(cli(home, ['id', 'show', '--json']).stdout).did;
   const n = {
     name, home, did, daemon: null, client: null, peerId: '', addr: '', port: 0, db: null,
@@ -154,7 +155,7 @@ async function fill(client, count) {
 }
 
 header('federation');
-const A = await node('alice');
+const A = await node('alice', true);
 const B = await node('bob');
 let proxy = null;
 const profiles = [];

@@ -10,6 +10,7 @@ import { openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson as canonicalize } from '../dist/timeline/canonical.js';
 import { Home } from '../dist/node/home.js';
+import { tenantCreated } from '../dist/tenants/events.js';
 import { cli, draft, fmtRate, fmtX, header, initHome, ms, now, opt, progress, rate, table, tempDir } from './lib.mjs';
 
 const N = opt('n', 100_000);
@@ -24,6 +25,7 @@ const src = initHome({ prefix: 'logline-bench-src-' });
   const home = new Home({ home: src });
   const signer = home.signer();
   const tenants = Array.from({ length: TENANTS }, (_, t) => (t === 0 ? home.tenant() : `bench-${t}`));
+  home.timeline.append(tenants.slice(1).map((t) => tenantCreated(t, t)), signer);
   const t0 = now();
   for (let i = 0; i < N; i += 5000) {
     const drafts = [];
@@ -41,7 +43,7 @@ const file = join(tempDir(), 'spans.ndjson');
   closeSync(fd);
   progress(`exported to ${file} (${(statSync(file).size / 1e6).toFixed(1)} MB) in ${(ms(t0) / 1000).toFixed(1)} s`);
 }
-const lines = N + 1; // + the genesis span of the source home's first tenant
+const lines = N + TENANTS; // + the genesis span of each tenant
 
 // Raw verification is measured just before the import and just after verify, and averaged: the load drifts.
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Home } from '../dist/node/home.js';
+import { tenantCreated } from '../dist/tenants/events.js';
 import { OUT, ROOT, draft, mix, initHome, ms, now, progress } from './lib.mjs';
 
 export const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -39,6 +40,7 @@ export async function cachedStore({ n, tenants, batch = 10_000, fresh = false })
   const home = new Home({ home: tmp });
   const signer = home.signer();
   const names = storeTenants(home.tenant(), tenants);
+  home.timeline.append(names.slice(1).map((t) => tenantCreated(t, t)), signer); // the home's first tenant exists
   progress(`generating ${n} spans over ${tenants} tenants into ${tmp} (cached afterwards at ${cached})`);
   const t0 = now();
   for (let i = 0; i < n; i += batch) {

@@ -6,10 +6,15 @@ _logline_spec() {
   subs='' flags='' valued='' args=''
   case "$1" in
     '')
-      subs='completion config export id import init invite join log member node paths peer rules run search span sync tail tenant timeline token top verify version'
+      subs='backup completion config doctor export id import init invite join log member node paths peer restore rules run schedule search span sync tail task tenant timeline token top verify version'
       flags='-V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
       valued='--home --tenant --passphrase-file'
       args='' ;;
+    'backup')
+      subs=''
+      flags='--keys --force -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='@file' ;;
     'completion')
       subs=''
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
@@ -24,20 +29,25 @@ _logline_spec() {
       subs=''
       flags='--show-origin -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
-      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit' ;;
+      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants' ;;
     'config set')
       subs=''
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
-      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit' ;;
+      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants' ;;
     'config unset')
       subs=''
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
-      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit' ;;
+      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants' ;;
     'config list')
       subs=''
       flags='--show-origin -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'doctor')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'export')
@@ -77,8 +87,8 @@ _logline_spec() {
       args='@file' ;;
     'init')
       subs=''
-      flags='--handle -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--handle --home --tenant --passphrase-file'
+      flags='--handle --join -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--handle --join --home --tenant --passphrase-file'
       args='' ;;
     'invite')
       subs='create'
@@ -190,6 +200,11 @@ _logline_spec() {
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
       args='' ;;
+    'restore')
+      subs=''
+      flags='--keys -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='@file' ;;
     'rules')
       subs='add list show history disable test'
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
@@ -230,6 +245,26 @@ _logline_spec() {
       flags='--title --status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--title --status --kind --visibility --data --meta --tag --contract --workflow --flow --caused-by --related --delta --as --home --tenant --passphrase-file'
       args='' ;;
+    'schedule')
+      subs='add list remove'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'schedule add')
+      subs=''
+      flags='--tz --payload --priority --retries --backoff --backoff-max --timeout --on-crash -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--tz --payload --priority --retries --backoff --backoff-max --timeout --on-crash --home --tenant --passphrase-file'
+      args='' ;;
+    'schedule list')
+      subs=''
+      flags='--all-tenants -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'schedule remove')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
     'search')
       subs=''
       flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants --limit --cursor --ndjson -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
@@ -254,6 +289,36 @@ _logline_spec() {
       subs=''
       flags='--author --since --until --status --tag --contract --workflow --flow --all-tenants -n --lines -f --follow -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--author --since --until --status --tag --contract --workflow --flow -n --lines --home --tenant --passphrase-file'
+      args='' ;;
+    'task')
+      subs='add list show cancel retry'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'task add')
+      subs=''
+      flags='--at --caused-by --payload --priority --retries --backoff --backoff-max --timeout --on-crash -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--at --caused-by --payload --priority --retries --backoff --backoff-max --timeout --on-crash --home --tenant --passphrase-file'
+      args='' ;;
+    'task list')
+      subs=''
+      flags='--status --type --limit --all-tenants -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--status --type --limit --home --tenant --passphrase-file'
+      args='' ;;
+    'task show')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'task cancel')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'task retry')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
       args='' ;;
     'tenant')
       subs='create list show'
@@ -335,8 +400,12 @@ _logline_values() {
     'run''|--status') echo 'executed simulated reverted ghost' ;;
     'run''|--kind') echo 'user system organization ghost' ;;
     'run''|--visibility') echo 'organization public private' ;;
+    'schedule add''|--priority') echo 'critical high normal low' ;;
+    'schedule add''|--on-crash') echo 'retry fail' ;;
     'search''|--status') echo 'executed simulated reverted ghost' ;;
     'tail''|--status') echo 'executed simulated reverted ghost' ;;
+    'task add''|--priority') echo 'critical high normal low' ;;
+    'task add''|--on-crash') echo 'retry fail' ;;
     'timeline''|--status') echo 'executed simulated reverted ghost' ;;
     'token create''|--role') echo 'reader writer' ;;
     *'|--home') echo '@dir' ;;

@@ -39,8 +39,15 @@ export const ROUTES = {
   join: { name: 'join', method: 'POST', path: `${API_PREFIX}/join`, scope: 'admin' },
   tenants: { name: 'tenants', method: 'GET', path: `${API_PREFIX}/tenants`, scope: 'read' },
   members: { name: 'members', method: 'GET', path: `${API_PREFIX}/tenants/:slug/members`, scope: 'read' },
+  tasks: { name: 'tasks', method: 'GET', path: `${API_PREFIX}/tasks`, scope: 'read' },
+  taskAdd: { name: 'taskAdd', method: 'POST', path: `${API_PREFIX}/tasks`, scope: 'write' },
+  task: { name: 'task', method: 'GET', path: `${API_PREFIX}/tasks/:id`, scope: 'read' },
+  taskCancel: { name: 'taskCancel', method: 'POST', path: `${API_PREFIX}/tasks/:id/cancel`, scope: 'write' },
+  taskRetry: { name: 'taskRetry', method: 'POST', path: `${API_PREFIX}/tasks/:id/retry`, scope: 'write' },
   /** OTLP/HTTP JSON trace ingest, at the path OpenTelemetry exporters post to (SPEC §9). */
   otlpTraces: { name: 'otlp-traces', method: 'POST', path: '/v1/traces', scope: 'write' },
+  /** This API as an OpenAPI 3.1 document (`docs/openapi.json`), for clients in other languages. */
+  openapi: { name: 'openapi', method: 'GET', path: `${API_PREFIX}/openapi.json`, scope: 'none' },
 } as const satisfies Record<string, RouteDef>;
 
 /** One event on the live stream. */

@@ -40,7 +40,12 @@ export class Context {
   /** The home, without requiring it to be initialised (for `init`, `paths`). */
   rawHome(): Home {
     // --tenant is the flag twin of the config key tenant (flag > env > file > default)
-    this.openedHome ??= new Home({ home: this.globals.home, passphrase: this.passphrase(), flags: { tenant: this.globals.tenant } });
+    this.openedHome ??= new Home({
+      home: this.globals.home,
+      passphrase: this.passphrase(),
+      flags: { tenant: this.globals.tenant },
+      onUpgrade: (u) => this.out.info(`upgraded the database from schema ${u.from} to ${u.to}${u.backup ? `; the database as it was is kept at ${u.backup}` : ''}`),
+    });
     return this.openedHome;
   }
 

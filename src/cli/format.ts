@@ -26,3 +26,13 @@ export function spanBlock(span: Span, out: Output): string {
   ];
   return rows.filter(([, v]) => v !== undefined).map(([k, v]) => `${out.paint('2', k.padEnd(12))} ${String(v)}`).join('\n');
 }
+
+/** A byte count for people: 532 B, 12.3 MB, 1.20 GB. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
+  return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ${units[u]}`;
+}

@@ -50,6 +50,26 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+/** A duration flag (`500ms`, `30s`, `5m`, `2h`, `1d`) in milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const m = DURATION.exec(value.trim());
+  if (!m) throw LoglineError.usage('BAD_DURATION', `${flag} "${value}" is not a duration`, 'e.g. 500ms, 30s, 5m, 2h, 1d');
+  return Math.round(Number(m[1]) * { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] as 's']);
+}
+
+/** A time in the future: RFC 3339, a date, or a delay from now (`+10m`, `10m`, `90s`). Milliseconds since the epoch. */
+export function parseAt(value: string, flag: string, now = Date.now()): number {
+  const rel = /^\+?(\d+(?:\.\d+)?(?:ms|s|m|h|d))$/.exec(value.trim());
+  if (rel) return now + parseDuration(rel[1], flag);
+  const ms = /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw LoglineError.usage('BAD_TIME', `${flag} "${value}" is not a time`, 'use an RFC 3339 time (2026-11-28T13:00:00Z), a date (2026-11-28) or a delay from now (+10m, 2h)');
+  }
+  return ms;
+}
+
 const AGE = /^(\d+)(m|h|d|w)$/;
 
 /** An age like 30m, 12h, 30d or 8w, in milliseconds. */

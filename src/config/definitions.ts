@@ -83,6 +83,21 @@ export const CONFIG: readonly ConfigDefinition[] = [
     description: 'largest request body, in bytes, accepted from an API token',
     validate: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1024 ? null : 'must be an integer of at least 1024'),
   },
+  {
+    name: 'task_concurrency',
+    type: 'number',
+    default: 8,
+    env: 'LOGLINE_TASK_CONCURRENCY',
+    description: 'tasks the daemon runs at once, across all tenants',
+    validate: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1024 ? null : 'must be an integer from 1 to 1024'),
+  },
+  {
+    name: 'task_exec_tenants',
+    type: 'string',
+    default: null,
+    env: 'LOGLINE_TASK_EXEC_TENANTS',
+    description: 'tenants whose exec tasks may run commands on this node, comma-separated ("*": all); exec is off when unset',
+  },
 ];
 
 export function definition(name: string): ConfigDefinition | undefined {

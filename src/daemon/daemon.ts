@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { LoglineError } from '../errors/errors.js';
 import type { Home } from '../node/home.js';
+import { startCheckpointer } from './checkpointer.js';
 import { registerRoutes } from './handlers.js';
 import { acquireLock } from './lock.js';
 import { DaemonNode } from './node.js';
@@ -42,6 +43,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
   const servers: Server[] = [];
   const node = new DaemonNode({ home, socket: paths.socket, tokenBodyLimit: init.tokenBodyLimit });
   let stopped: Promise<void> | undefined;
+  let stopCheckpointer: (() => Promise<void>) | undefined;
   const stop = () => {
     stopped ??= (async () => {
       node.state = 'stopping';
@@ -49,6 +51,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
         s.close(() => resolve());
         s.closeAllConnections();
       })));
+      await stopCheckpointer?.();
       await node.close();
       rmSync(paths.socket, { force: true });
       release();
@@ -65,7 +68,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
     await listen(unix, paths.socket);
     chmodSync(paths.socket, 0o600);
     log(`api listening on ${paths.socket}`);
-    void home.db; // opens the store and applies migrations
+    stopCheckpointer = await startCheckpointer(home.db, paths.db, log); // opens the store (migrations applied)
     node.open();
     if (init.http) {
       const rate = init.tokenRate ?? 100;
@@ -83,6 +86,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
       await federation.start();
       node.federation = federation;
     }
+    node.startEngine(log);
     node.state = 'ready';
     log(`ready: pid ${process.pid}, ${node.did}`);
     return { node, stop };

@@ -22,7 +22,8 @@ const SLICE = 256;
 /**
  * Live events from the store itself: it tails `spans` by local row order, so spans written by this daemon,
  * by a CLI process in-process, or by a peer all reach subscribers, once each, in commit order. The daemon's
- * own commits pump at once; other writers are noticed through `PRAGMA data_version` every 25 ms.
+ * own commits pump at once; other writers are noticed through `PRAGMA data_version` every 25 ms, while anyone
+ * listens.
  */
 export class EventHub {
   private readonly repo: SpansRepo;
@@ -33,6 +34,7 @@ export class EventHub {
   private readonly page;
   private readonly maxRid;
   private scheduled = false;
+  private started = false;
   private pumping = false;
   private again = false;
 
@@ -47,8 +49,40 @@ export class EventHub {
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.started) return;
+    this.started = true;
     this.cursor = (this.maxRid.get() as { m: number }).m;
+    this.poll();
+  }
+
+  stop(): void {
+    this.started = false;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const s of this.subs) s.close();
+    this.subs.clear();
+  }
+
+  subscribe(sub: Subscriber): () => void {
+    if (this.subs.size === 0) this.cursor = (this.maxRid.get() as { m: number }).m;
+    this.subs.add(sub);
+    this.poll();
+    return () => {
+      this.subs.delete(sub);
+      this.poll();
+    };
+  }
+
+  /**
+   * Polls `data_version` only while someone listens: with nobody to tell, other writers' commits need no notice
+   * (the first subscriber starts from the newest span), and an idle daemon spends no CPU on the 25 ms tick.
+   */
+  private poll(): void {
+    if (this.timer && this.subs.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    if (this.timer || !this.started || this.subs.size === 0) return;
     this.version = this.dataVersion();
     this.timer = setInterval(() => {
       try {
@@ -63,18 +97,6 @@ export class EventHub {
       }
     }, POLL_MS);
     this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    for (const s of this.subs) s.close();
-    this.subs.clear();
-  }
-
-  subscribe(sub: Subscriber): () => void {
-    this.subs.add(sub);
-    return () => this.subs.delete(sub);
   }
 
   /** Pumps soon, once for however many commits come before then: off the path of the request that committed. */
@@ -117,6 +139,7 @@ export class EventHub {
         if (mine.length > 0 && !sub.send(mine)) {
           this.subs.delete(sub);
           sub.close();
+          this.poll();
         }
       }
       if (from + SLICE < subs.length) {

@@ -9,6 +9,8 @@ import type { Auth } from './router.js';
 import type { Federation } from '../federation/federation.js';
 import type { PeerInfo } from '../federation/peer-info.js';
 import { MAX_BODY_BYTES } from '../api/routes.js';
+import { Engine, type EngineStats } from '../engine/engine.js';
+import { Reactions } from './reactions.js';
 
 export type NodeState = 'starting' | 'ready' | 'stopping';
 
@@ -21,6 +23,8 @@ export interface DaemonStatus extends NodeStatus {
   /** The libp2p peer id (the node key's second encoding) and full listen multiaddrs; empty when p2p is off. */
   peerId: string;
   addresses: string[];
+  /** The task engine: slots, running and queued tasks, schedules. */
+  tasks: EngineStats | null;
 }
 
 export interface DaemonNodeInit {
@@ -44,6 +48,10 @@ export class DaemonNode {
   private readonly socket: string;
   private readonly tokenBodyLimit: number;
   private hubInstance: EventHub | undefined;
+  /** The task engine, started once the rest of the node is up. */
+  engine: Engine | undefined;
+  /** The reaction phase of the tenants' rules, started with the engine. */
+  reactions: Reactions | undefined;
 
   constructor(init: DaemonNodeInit) {
     this.home = init.home;
@@ -51,6 +59,32 @@ export class DaemonNode {
     this.tokenBodyLimit = init.tokenBodyLimit ?? 1024 * 1024;
     this.client = localClient(init.home);
     this.metrics.gauge('logline_event_subscribers', 'Open live event streams', () => this.hubInstance?.size ?? 0);
+    this.metrics.gauge('logline_tasks_running', 'Tasks running now', () => this.engine?.stats().running ?? 0);
+    this.metrics.gauge('logline_tasks_queued', 'Tasks queued (due now or later)', () => this.engine?.stats().queued ?? 0);
+  }
+
+  /** Starts the task engine (after federation, so that `sync` tasks find it). */
+  startEngine(log?: (line: string) => void): void {
+    const federation = this.federation;
+    const engine = new Engine({
+      home: this.home, log,
+      concurrency: this.home.config.get('task_concurrency') as number,
+      sync: federation && (async () => {
+        await federation.syncRound();
+        return { peers: federation.peers().filter((p) => p.connected).length };
+      }),
+      onFinished: (task, outcome, seconds) => {
+        this.metrics.inc('logline_tasks_finished_total', 'Task runs by tenant, type and outcome', { tenant: task.tenant, type: task.type, outcome });
+        this.metrics.observe('logline_task_seconds', 'Duration of task runs', seconds, { tenant: task.tenant });
+      },
+    });
+    engine.start();
+    this.engine = engine;
+    this.reactions = new Reactions({
+      home: this.home, engine: () => this.engine, log: log ?? (() => {}),
+      onFired: (tenant, action, ok) => this.metrics.inc('logline_reactions_total', 'Reaction rules fired, by tenant, action and outcome', { tenant, action, outcome: ok ? 'ok' : 'failed' }),
+    });
+    this.reactions.start();
   }
 
   get did(): string {
@@ -94,6 +128,7 @@ export class DaemonNode {
       api: { socket: this.socket, http: this.httpAddress },
       peerId: this.federation?.peerId ?? '',
       addresses: this.federation?.addresses() ?? [],
+      tasks: this.engine?.stats() ?? null,
     };
   }
 
@@ -104,6 +139,8 @@ export class DaemonNode {
 
   async close(): Promise<void> {
     this.state = 'stopping';
+    await this.reactions?.stop();
+    await this.engine?.stop();
     await this.federation?.stop();
     this.hubInstance?.stop();
     await this.client.close();

@@ -1,12 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoglineError } from '../errors/errors.js';
 import { peerIdFromDid } from './did-key.js';
 import { signerFromSeed, type Signer } from './ed25519.js';
+import { seal, unseal } from './sealed.js';
 
-/** scrypt cost: ~100 ms and 32 MiB per unlock on this class of machine. */
-const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 const HANDLE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** What a key file says about itself, readable without the passphrase. Never holds key material. */
@@ -69,7 +68,7 @@ export class Keystore {
     const seed = opts.seed ?? randomBytes(32);
     const signer = signerFromSeed(seed);
     const file: KeyFile = { v: 1, type: 'ed25519', handle, did: signer.did, node: opts.node ?? false, created: new Date().toISOString() };
-    if (opts.passphrase !== undefined) seal(file, seed, opts.passphrase);
+    if (opts.passphrase !== undefined) Object.assign(file, seal(seed, opts.passphrase, file.did));
     else file.seed = Buffer.from(seed).toString('hex');
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     chmodSync(this.dir, 0o700);
@@ -85,10 +84,35 @@ export class Keystore {
     const cached = this.signers.get(handle);
     if (cached) return cached;
     const file = this.read(handle);
-    const signer = signerFromSeed(file.seed !== undefined ? Buffer.from(file.seed, 'hex') : unseal(file, passphrase));
+    const signer = signerFromSeed(file.seed !== undefined ? Buffer.from(file.seed, 'hex') : unsealSeed(file, passphrase));
     if (signer.did !== file.did) throw new LoglineError('KEY_CORRUPT', `the key file of "${handle}" does not match its did`, { hint: 'restore the key file from a backup' });
     this.signers.set(handle, signer);
     return signer;
+  }
+
+  /** The key files as they are on disk (still sealed when they are), for `backup --keys`. */
+  rawFiles(): { handle: string; did: string; text: string }[] {
+    return this.list().map((i) => ({ handle: i.handle, did: i.did, text: readFileSync(this.file(i.handle), 'utf8') }));
+  }
+
+  /**
+   * Writes a key file taken from a backup, mode 0600: the identity must be new here, or the same key (then
+   * nothing is written). Returns whether it wrote. Checks the file before writing: a file that is not a key
+   * file, or that names another key under a handle in use, is refused.
+   */
+  restoreFile(handle: string, text: string): boolean {
+    const file = parseKeyFile(text, handle);
+    if (file.handle !== handle) throw new LoglineError('KEY_CORRUPT', `the key file of "${handle}" names "${file.handle}"`, { hint: 'the backup is damaged' });
+    if (this.has(handle)) {
+      if (this.read(handle).did === file.did) return false;
+      throw new LoglineError('KEY_CONFLICT', `this home has another key under the handle "${handle}"`, { hint: 'restore into an empty home, or rename the key file here first' });
+    }
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    chmodSync(this.dir, 0o700);
+    const tmp = `${this.file(handle)}.${process.pid}.tmp`;
+    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, this.file(handle));
+    return true;
   }
 
   private read(handle: string): KeyFile {
@@ -96,13 +120,23 @@ export class Keystore {
     if (!isHandle(handle) || !existsSync(path)) {
       throw new LoglineError('IDENTITY_NOT_FOUND', `no identity with handle "${handle}"`, { hint: '`logline id list` shows the identities of this home' });
     }
+    let text: string;
     try {
-      const file = JSON.parse(readFileSync(path, 'utf8')) as KeyFile;
-      if (file.v !== 1 || file.type !== 'ed25519' || typeof file.did !== 'string') throw new Error('unknown key file format');
-      return file;
+      text = readFileSync(path, 'utf8');
     } catch (e) {
       throw new LoglineError('KEY_CORRUPT', `the key file of "${handle}" cannot be read: ${(e as Error).message}`, { hint: 'restore the key file from a backup' });
     }
+    return parseKeyFile(text, handle);
+  }
+}
+
+function parseKeyFile(text: string, handle: string): KeyFile {
+  try {
+    const file = JSON.parse(text) as KeyFile;
+    if (file.v !== 1 || file.type !== 'ed25519' || typeof file.did !== 'string' || typeof file.handle !== 'string') throw new Error('unknown key file format');
+    return file;
+  } catch (e) {
+    throw new LoglineError('KEY_CORRUPT', `the key file of "${handle}" cannot be read: ${(e as Error).message}`, { hint: 'restore the key file from a backup' });
   }
 }
 
@@ -117,30 +151,12 @@ function info(file: KeyFile): IdentityInfo {
   };
 }
 
-function seal(file: KeyFile, seed: Uint8Array, passphrase: string): void {
-  const salt = randomBytes(16);
-  const iv = randomBytes(12);
-  const key = scryptSync(passphrase, salt, 32, SCRYPT);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(file.did));
-  const ct = Buffer.concat([cipher.update(seed), cipher.final()]);
-  file.scrypt = { salt: salt.toString('hex'), N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p };
-  file.aead = { alg: 'aes-256-gcm', iv: iv.toString('hex'), ct: ct.toString('hex'), tag: cipher.getAuthTag().toString('hex') };
-}
-
-function unseal(file: KeyFile, passphrase: string | undefined): Buffer {
+function unsealSeed(file: KeyFile, passphrase: string | undefined): Buffer {
   if (file.scrypt === undefined || file.aead === undefined) throw new LoglineError('KEY_CORRUPT', `the key file of "${file.handle}" holds no key`, { hint: 'restore the key file from a backup' });
   if (passphrase === undefined) {
     throw new LoglineError('KEY_LOCKED', `the key of "${file.handle}" is encrypted`, { hint: 'set LOGLINE_PASSPHRASE or pass --passphrase-file FILE' });
   }
-  const { salt, N, r, p } = file.scrypt;
-  const key = scryptSync(passphrase, Buffer.from(salt, 'hex'), 32, { N, r, p, maxmem: SCRYPT.maxmem });
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.aead.iv, 'hex'));
-  decipher.setAAD(Buffer.from(file.did));
-  decipher.setAuthTag(Buffer.from(file.aead.tag, 'hex'));
-  try {
-    return Buffer.concat([decipher.update(Buffer.from(file.aead.ct, 'hex')), decipher.final()]);
-  } catch {
-    throw new LoglineError('KEY_BAD_PASSPHRASE', `the passphrase does not unlock the key of "${file.handle}"`, { hint: 'check LOGLINE_PASSPHRASE or the --passphrase-file' });
-  }
+  const seed = unseal({ scrypt: file.scrypt, aead: file.aead }, passphrase, file.did);
+  if (seed === null) throw new LoglineError('KEY_BAD_PASSPHRASE', `the passphrase does not unlock the key of "${file.handle}"`, { hint: 'check LOGLINE_PASSPHRASE or the --passphrase-file' });
+  return seed;
 }

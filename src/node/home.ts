@@ -6,7 +6,7 @@ import type { Signer } from '../identity/ed25519.js';
 import { Keystore } from '../identity/keystore.js';
 import { cryptoPool, type CryptoPool } from '../identity/crypto-pool.js';
 import { otelIndex } from '../otel/otel-index.js';
-import { openDb, type Db } from '../store/db.js';
+import { openDb, type Db, type OpenInit } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
 import { TenantGate } from '../tenants/gate.js';
 import { Timeline } from '../timeline/timeline.js';
@@ -20,6 +20,8 @@ export interface HomeInit {
   passphrase?: string;
   /** The ed25519 workers to use instead of a pool of its own (a test passes `inlineCrypto` to stay deterministic). */
   crypto?: CryptoPool;
+  /** Told when opening the store upgraded an older database (and where its copy was kept). */
+  onUpgrade?: OpenInit['onUpgrade'];
 }
 
 /**
@@ -31,6 +33,7 @@ export class Home {
   readonly config: Config;
   readonly keystore: Keystore;
   private readonly passphrase: string | undefined;
+  private readonly onUpgrade: OpenInit['onUpgrade'];
   private opened: { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate } | undefined;
   private pool: CryptoPool | undefined;
 
@@ -40,6 +43,7 @@ export class Home {
     this.keystore = new Keystore(this.paths.keys);
     this.passphrase = init.passphrase;
     this.pool = init.crypto;
+    this.onUpgrade = init.onUpgrade;
   }
 
   get initialized(): boolean {
@@ -60,9 +64,12 @@ export class Home {
   private open(): { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate } {
     if (this.opened === undefined) {
       mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
-      const db = openDb(this.paths.db);
+      let upgraded = false;
+      const db = openDb(this.paths.db, { onUpgrade: (u) => { upgraded = true; this.onUpgrade?.(u); } });
       const repo = new SpansRepo(db);
       const tenants = new TenantGate(repo, (did) => this.keystore.list().filter((i) => i.did === did).map((i) => i.handle));
+      // projections a newer schema added are filled from the spans already there
+      if (upgraded) tenants.projection.rebuildAll();
       const timeline = new Timeline(repo, () => this.crypto, tenants);
       // the otel id index is a projection of data.otel, kept as spans commit (in the writer's transaction if any)
       const otel = otelIndex(db);

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { LoglineError } from '../errors/errors.js';
-import { migrate } from './migrate.js';
+import { migrate, type MigrateResult } from './migrate.js';
 
 export type Db = Database.Database;
 
@@ -19,6 +19,24 @@ export interface OpenInit {
   /** Wait this long for another writer's lock before failing (several CLI processes may write at once). */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** Told when opening upgraded the schema (with where the copy of the old database was kept). */
+  onUpgrade?: (result: MigrateResult & { file: string }) => void;
+  /** Copy an older database aside before upgrading it (default true). */
+  upgradeBackup?: boolean;
+}
+
+/**
+ * Opens an existing SQLite file as it is: no pragmas, no migrations. For tools that look at a database without
+ * making it current (doctor, backup copies, restore checks).
+ */
+export function openRaw(file: string, init: { readonly?: boolean } = {}): Db {
+  try {
+    return new Database(file, { readonly: init.readonly ?? false, fileMustExist: true, nativeBinding: nativeBinding() });
+  } catch (e) {
+    throw new LoglineError('DB_OPEN_FAILED', `cannot open the database ${file}: ${(e as Error).message}`, {
+      hint: 'check that the file exists and is readable',
+    });
+  }
 }
 
 /** Opens (creating if needed) the node database: WAL, foreign keys, migrations applied. */
@@ -40,7 +58,10 @@ export function openDb(file: string, init: OpenInit = {}): Db {
     db.pragma('foreign_keys = ON');
     // page cache: 32 MiB for the node's connection, 8 MiB for a read-only one (exports, scans)
     db.pragma(`cache_size = ${init.readonly ? -8192 : -32768}`);
-    if (!init.readonly) migrate(db);
+    if (!init.readonly) {
+      const result = migrate(db, undefined, { backup: init.upgradeBackup });
+      if (result.applied.length > 0 && result.from > 0) init.onUpgrade?.({ ...result, file });
+    }
     return db;
   } catch (e) {
     db.close();

@@ -1,10 +1,10 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/cli.js';
 import { openDb } from './db.js';
-import { loadMigrations, migrate, MIGRATIONS_DIR } from './migrate.js';
+import { loadMigrations, migrate, MIGRATIONS_DIR, upgradeBackupPath } from './migrate.js';
 
 describe('migrations', () => {
   const cleanups: (() => void)[] = [];
@@ -57,6 +57,53 @@ describe('migrations', () => {
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name IN ('spans', 'ok_table')").get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 0 });
     db.close();
+  });
+
+  it('copies a database that has data aside before upgrading it, and a new one not', () => {
+    const file = dbFile();
+    const all = loadMigrations();
+    const db = new Database(file);
+    expect(migrate(db, all.slice(0, 1))).toMatchObject({ applied: ['0001-spans.sql'], from: 0, backup: null });
+    db.prepare("INSERT INTO authors (did) VALUES ('did:key:old')").run();
+    const result = migrate(db, all);
+    expect(result).toEqual({ applied: all.slice(1).map((m) => m.name), from: 1, to: all.length, backup: upgradeBackupPath(file, 1) });
+    const kept = new Database(result.backup!, { readonly: true });
+    expect(kept.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
+    expect(kept.prepare('SELECT did FROM authors').pluck().all()).toEqual(['did:key:old']);
+    kept.close();
+    expect(migrate(db, all)).toEqual({ applied: [], from: all.length, to: all.length, backup: null });
+    db.close();
+    expect(readdirSync(join(file, '..')).filter((f) => f.endsWith('.bak'))).toEqual(['test.db.pre-upgrade-schema-1.bak']);
+  });
+
+  it('keeps the copy and the old schema when the upgrade fails', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const dir = join(t.dir, 'migrations');
+    mkdirSync(dir);
+    copyFileSync(join(MIGRATIONS_DIR, '0001-spans.sql'), join(dir, '0001-spans.sql'));
+    const file = join(t.dir, 'x.db');
+    const db = new Database(file);
+    migrate(db, loadMigrations(dir));
+    writeFileSync(join(dir, '0002-broken.sql'), 'CREATE TABLE ok_table (x INTEGER) STRICT; THIS IS NOT SQL;');
+    expect(() => migrate(db, loadMigrations(dir))).toThrow();
+    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
+    expect(existsSync(upgradeBackupPath(file, 1))).toBe(true);
+    db.close();
+  });
+
+  it('upgrades without a copy when asked, and never copies an in-memory database', () => {
+    const file = dbFile();
+    const all = loadMigrations();
+    const db = new Database(file);
+    migrate(db, all.slice(0, 1));
+    expect(migrate(db, all, { backup: false }).backup).toBeNull();
+    expect(existsSync(upgradeBackupPath(file, 1))).toBe(false);
+    db.close();
+    const mem = new Database(':memory:');
+    migrate(mem, all.slice(0, 1));
+    expect(migrate(mem, all)).toMatchObject({ from: 1, backup: null });
+    mem.close();
   });
 
   it('refuses a gap in the numbering', () => {

@@ -6,6 +6,7 @@ import { applyEvent, roleAt, TenantProjection, type RoleChange, type TenantState
 import { canManage, canWrite, type Role } from './roles.js';
 import type { Statement } from 'better-sqlite3';
 import { RuleBook } from '../rules/book.js';
+import type { RuleSet } from '../rules/compile.js';
 import { evaluate } from '../rules/evaluate.js';
 import { ruleRejected } from '../rules/outcome.js';
 import { RULE_DISABLED, RULE_PUT } from '../rules/store.js';
@@ -86,6 +87,11 @@ export class TenantGate implements Gate {
     return outcome;
   }
 
+  /** The tenant's compiled rules (after prepareRules), or undefined when it has none. */
+  ruleSet(tenant: string): RuleSet | undefined {
+    return this.rules.get(tenant);
+  }
+
   /** Compiles the rules of these tenants for the next appends (see RuleBook). */
   prepareRules(tenants: Iterable<string>): Promise<void> {
     return this.rules.prepare(tenants);
@@ -97,8 +103,8 @@ export class TenantGate implements Gate {
   }
 
   /**
-   * Why a span should not be in the tenant as it is now known, or null: its author held no writing role when
-   * it was signed, or its logline_id is not the author's handle. A tenant this node does not know yet admits
+   * Why a span should not be in the tenant as it is now known, or null: its author holds no writing role and held
+   * none when it signed the span (by its ts), or its logline_id is not the author's handle. A tenant this node does not know yet admits
    * everything (verify flags what its events later disallow); `tenant.created` is always kept as evidence.
    */
   recheck(span: SpanBody): LoglineError | null {
@@ -106,10 +112,14 @@ export class TenantGate implements Gate {
     if (span.visibility === 'private') return null; // never left its node: that node's own business
     const history = this.history(span.tenant);
     if (!history) return null;
-    const role = roleAt(history.get(span.author), span.ts);
+    // the role the author holds now, or held when it signed (its own ts): a member's backdated spans stay valid,
+    // and so do a removed member's spans from while it was one
+    const changes = history.get(span.author);
+    const then = roleAt(changes, span.ts);
+    const now = changes?.[changes.length - 1]?.role ?? null;
     // tenant events by any member are kept: the fold decides whether they count
-    const ok = span.kind === 'system' && TENANT_EVENTS.has(span.title) ? role !== null : canWrite(role);
-    if (!ok) return cannotWrite(role, span.tenant);
+    const ok = span.kind === 'system' && TENANT_EVENTS.has(span.title) ? then !== null || now !== null : canWrite(then) || canWrite(now);
+    if (!ok) return cannotWrite(now ?? then, span.tenant);
     if (span.logline_id !== undefined) {
       const bound = this.state(span.tenant)?.members.get(span.author)?.handle;
       if (bound !== undefined && span.logline_id !== `${LOGLINE_ID}${bound}`) {

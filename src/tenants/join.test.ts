@@ -90,6 +90,19 @@ describe('invite and join between two homes', () => {
     expect(aLog()).toMatch(/join: refused \S+: INVITE_USED/);
   });
 
+  it('init --join prepares a home and joins in one command (no terminal: flags alone)', async () => {
+    const token = (await ok(a.home, ['invite', 'create', '--role', 'viewer'])).trim();
+    const cyd = homeOf('cyd');
+    expect(await ok(cyd, ['init', '--handle', 'cyd', '--join', token])).toMatch(/^joined acme as viewer: \d+ spans here/);
+    const did = (JSON.parse(await ok(cyd, ['--json', 'id', 'show'])) as { did: string }).did;
+    expect(await aMembers()).toContain(did);
+    // a viewer reads the tenant and cannot write into it
+    expect(await ok(cyd, ['timeline'])).toContain('written before anyone joined');
+    const write = await cliAsync(['--home', cyd, 'log', 'may I?']);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toContain('ROLE_FORBIDDEN');
+  });
+
   it('an altered token is refused before anything is sent', async () => {
     const token = (await ok(a.home, ['invite', 'create', '--role', 'viewer'])).trim();
     const [prefix, body, sig] = token.split('.');

@@ -131,22 +131,25 @@ describe('tables are projections of the spans', () => {
     }
   });
 
-  it('foreign spans by authors without a writing role at their ts are refused once the tenant is known', () => {
+  it('foreign spans by authors who write neither now nor when they signed are refused once the tenant is known', () => {
     const a = open();
     const free = open(); // signs without tenant rules, like a node that does not know t
     const other = open();
     try {
       const loose = new Timeline(new SpansRepo(free.db));
       a.timeline.append([tenantCreated('t', 'T')], owner);
-      const [added] = a.timeline.append([memberAdded('t', writer.did, 'member')], owner);
-      const before = new Date(Date.parse(added.ts) - 60_000).toISOString();
-      const after = new Date(Date.parse(added.ts) + 1).toISOString();
-      const [early] = loose.append([{ tenant: 't', title: 'before I was added', ts: before }], writer);
-      const [late] = new Timeline(new SpansRepo(other.db)).append([{ tenant: 't', title: 'after', ts: after }], writer);
-      const [byStranger] = loose.append([{ tenant: 't', title: 'not a member', ts: after }], stranger);
-      const [unknownTenant] = loose.append([{ tenant: 'elsewhere', title: 'unknown tenant', ts: after }], stranger);
-      const results = a.timeline.ingest([early, late, byStranger, unknownTenant]);
-      expect(results.map((r) => (r.outcome === 'rejected' ? r.error.code : r.outcome))).toEqual(['NOT_A_MEMBER', 'stored', 'NOT_A_MEMBER', 'stored']);
+      const [, added] = a.timeline.append([memberAdded('t', writer.did, 'member'), memberAdded('t', viewer.did, 'member')], owner);
+      const at = (ms: number) => new Date(Date.parse(added.ts) + ms).toISOString();
+      // the viewer is removed 10 ms after it was added; the writer stays a member
+      const [removed] = a.timeline.append([{ ...memberRemoved('t', viewer.did), ts: at(10) }], owner);
+      const later = (ms: number) => new Date(Date.parse(removed.ts) + ms).toISOString();
+      const [backdated] = loose.append([{ tenant: 't', title: 'a member backdates', ts: at(-60_000) }], writer);
+      const [whileMember] = loose.append([{ tenant: 't', title: 'while a member', ts: at(5) }], viewer);
+      const [afterRemoval] = loose.append([{ tenant: 't', title: 'after removal', ts: later(60_000) }], viewer);
+      const [byStranger] = loose.append([{ tenant: 't', title: 'not a member', ts: at(1) }], stranger);
+      const [unknownTenant] = loose.append([{ tenant: 'elsewhere', title: 'unknown tenant', ts: at(1) }], stranger);
+      const results = a.timeline.ingest([backdated, whileMember, afterRemoval, byStranger, unknownTenant]);
+      expect(results.map((r) => (r.outcome === 'rejected' ? r.error.code : r.outcome))).toEqual(['stored', 'stored', 'NOT_A_MEMBER', 'NOT_A_MEMBER', 'stored']);
       // once the stored span's tenant becomes known, verify's recheck flags it
       expect(a.gate.recheck(unknownTenant)).toBeNull();
       a.timeline.ingest(loose.append([tenantCreated('elsewhere', 'E')], owner));

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import backup from './backup.js';
 import completion from './completion.js';
 import config from './config.js';
+import doctor from './doctor.js';
 import exportCmd from './export.js';
 import id from './id.js';
 import importCmd from './import.js';
@@ -11,13 +13,16 @@ import log from './log.js';
 import member from './member.js';
 import node from './node.js';
 import paths from './paths.js';
+import restore from './restore.js';
 import peer from './peer.js';
 import rules from './rules.js';
 import run from './run.js';
+import schedule from './schedule.js';
 import search from './search.js';
 import span from './span.js';
 import sync from './sync.js';
 import tail from './tail.js';
+import task from './task.js';
 import tenant from './tenant.js';
 import timeline from './timeline.js';
 import token from './token.js';
@@ -27,6 +32,6 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  completion, config, export: exportCmd, id, import: importCmd, init, invite, join, log, member, node, paths, peer, rules, run, search, span, sync, tail,
-  tenant, timeline, token, top, verify, version,
+  backup, completion, config, doctor, export: exportCmd, id, import: importCmd, init, invite, join, log, member, node, paths, peer, restore, rules,
+  run, schedule, search, span, sync, tail, task, tenant, timeline, token, top, verify, version,
 };

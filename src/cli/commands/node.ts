@@ -60,7 +60,8 @@ export default function register(program: Command): void {
         process.exitCode = EXIT.DAEMON_UNREACHABLE;
         return;
       }
-      const s = (await client.status()) as unknown as Record<string, unknown> & { tenants: { tenant: string; spans: number }[]; api: { socket: string; http: string | null }; identity: { did: string; peerId: string }; addresses: string[] };
+      const s = (await client.status()) as unknown as Record<string, unknown> & { tenants: { tenant: string; spans: number }[]; api: { socket: string; http: string | null }; identity: { did: string; peerId: string }; addresses: string[];
+        tasks?: { concurrency: number; running: number; queued: number; schedules: number } | null };
       await client.close();
       if (ctx.out.json) return ctx.out.data(s);
       ctx.out.line(`state     ${s.state} (pid ${s.pid}, up ${formatUptime(s.uptimeSeconds as number)})`);
@@ -73,6 +74,7 @@ export default function register(program: Command): void {
       if (s.api.http) ctx.out.line(`http      ${s.api.http}`);
       for (const a of s.addresses) ctx.out.line(`p2p       ${a}`);
       if (s.addresses.length === 0) ctx.out.line('p2p       off');
+      if (s.tasks) ctx.out.line(`tasks     ${s.tasks.running} running of ${s.tasks.concurrency}, ${s.tasks.queued} queued, ${s.tasks.schedules} schedules`);
     });
 
   node.command('install-service')
