@@ -27,9 +27,9 @@ export interface ScenarioOptions {
   /** Largest clock skew of a node, in ms. */
   skewMs?: number;
   /**
-   * Let clocks lag as well as lead. A node whose clock is behind the owner's signs spans dated before its
-   * membership: its own node admits them (role now), every peer refuses them (role at the span's ts), so the
-   * tenant never converges. Off by default until the tenant gate settles that (see sync.sim.test.ts).
+   * Let clocks lag as well as lead (the default). A node whose clock is behind the owner's signs spans dated
+   * before its member.added; peers take them because it is a writer now (the tenant gate's recheck).
+   * `false` skews clocks only forward, after the setup.
    */
   lagging?: boolean;
 }
@@ -84,11 +84,12 @@ export async function runScenario(seed: number, opts: ScenarioOptions = {}): Pro
     const n = rng.range(3, 5);
     for (let i = 0; i < n; i++) net.nodes.push(new SimNode(`n${i}`, join(dir, `n${i}`), rng.bytes(32)));
     const byName = new Map(net.nodes.map((x) => [x.name, x]));
-    const skewMin = opts.lagging ? -skewMax : 0;
+    const lagging = opts.lagging ?? true;
+    const skewMin = lagging ? -skewMax : 0;
     const skews = net.nodes.map(() => (rng.chance(0.5) ? rng.range(skewMin, skewMax) : 0));
     // clocks that only lead are skewed after the setup: no member's clock is then behind its member.added
     const skew = () => net.nodes.forEach((node, i) => { node.skewMs = skews[i]; });
-    if (opts.lagging) skew();
+    if (lagging) skew();
     const plans = plan(rng, net.nodes.map((x) => x.name));
     const record = (origin: string, spans: readonly { id: string; tenant: string; author: string; visibility: string }[]) => {
       for (const s of spans) writes.push({ id: s.id, tenant: s.tenant, author: s.author, origin, private: s.visibility === 'private' });
@@ -110,7 +111,7 @@ export async function runScenario(seed: number, opts: ScenarioOptions = {}): Pro
       if (mallory && mallory.tenant === p.slug) drafts.push(memberAdded(p.slug, mallory.did, 'member'));
       for (const d of drafts) record(owner.name, owner.append([d], now));
     }
-    if (!opts.lagging) skew();
+    if (!lagging) skew();
     net.log(`plan ${JSON.stringify(plans)}`);
 
     const write = (node: SimNode) => {
