@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
 
-const ALL = ['cold-start', 'append', 'import-verify', 'query', 'rules', 'daemon', 'daemon-rss', 'daemon-load', 'federation', 'backup', 'tasks'];
+const ALL = ['cold-start', 'append', 'import-verify', 'query', 'rules', 'daemon', 'daemon-rss', 'daemon-load', 'federation', 'backup', 'tasks', 'fuzz', 'sim-soak'];
 const args = process.argv.slice(2);
 const names = args.filter((a) => ALL.includes(a));
 const unknown = args.filter((a, i) => !a.startsWith('-') && !ALL.includes(a) && !(i > 0 && args[i - 1].startsWith('--') && !args[i - 1].includes('=')));

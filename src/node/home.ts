@@ -18,6 +18,8 @@ export interface HomeInit {
   /** Config values given as flags (highest precedence). */
   flags?: Record<string, ConfigValue | undefined>;
   passphrase?: string;
+  /** The ed25519 workers to use instead of a pool of its own (a test passes `inlineCrypto` to stay deterministic). */
+  crypto?: CryptoPool;
   /** Told when opening the store upgraded an older database (and where its copy was kept). */
   onUpgrade?: OpenInit['onUpgrade'];
 }
@@ -40,6 +42,7 @@ export class Home {
     this.config = loadConfig(this.paths.configFile, init.flags ?? {}, init.env ?? process.env);
     this.keystore = new Keystore(this.paths.keys);
     this.passphrase = init.passphrase;
+    this.pool = init.crypto;
     this.onUpgrade = init.onUpgrade;
   }
 

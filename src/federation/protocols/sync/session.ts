@@ -5,6 +5,7 @@ import type { SpansRepo } from '../../../store/spans-repo.js';
 import { LoglineError } from '../../../errors/errors.js';
 import type { PeerStats } from '../../peer-info.js';
 import type { TrustLevel } from '../../trust.js';
+import { didFromPeerId } from '../../peer-id.js';
 import { decodeFrame, encodeFrame, FRAME_SPAN_BYTES, MAX_FRAME_SPANS, PROTO_VERSION, type Frame } from './frames.js';
 
 /** A length-prefixed frame channel (lpStream over a libp2p stream, or a pipe in tests). */
@@ -42,6 +43,8 @@ const POLICY_CODES: ReadonlySet<string> = new Set(['NOT_A_MEMBER', 'ROLE_FORBIDD
 
 export class SyncSession {
   readonly peer: string;
+  /** The peer's own identity: a broken chain it signed itself is its own doing, not a fork it relays. */
+  private readonly peerDid: string | null;
   readonly stats: PeerStats;
   /** Tenants both sides offered and this node trusts the peer for. */
   readonly shared = new Set<string>();
@@ -63,6 +66,8 @@ export class SyncSession {
    * the gap they leave would only bring them back. A new round (after a membership change) tries again.
    */
   private readonly deferred = new Set<string>();
+  /** `tenant\nauthor\nseq` of spans on another branch of a fork whose evidence was asked for (once a session). */
+  private readonly forkAsked = new Set<string>();
   /** `spans` frames being verified and stored (in order, by the node), at most IN_FLIGHT. */
   private readonly inflight: Promise<void>[] = [];
 
@@ -70,6 +75,7 @@ export class SyncSession {
     this.host = host;
     this.channel = channel;
     this.peer = peer;
+    this.peerDid = didFromPeerId(peer);
     this.stats = stats;
   }
 
@@ -224,7 +230,11 @@ export class SyncSession {
     this.stats.need[tenant] = theirs.reduce((n, [author, seq]) => n + Math.max(0, seq - (local.get(author) ?? 0)), 0);
     for (const [author, seq, id] of ours) {
       const r = remote.get(author);
-      if (!r || r.seq < seq) this.sendRange(tenant, author, (r?.seq ?? 0) + 1);
+      if (!r || r.seq < seq) {
+        // their head is not our span at that seq: the author forked there; ask for their branch as evidence
+        if (r && this.host.repo.idAtSeq(author, tenant, r.seq)?.toString('hex') !== r.id) this.send({ t: 'want', tenant, author, from: r.seq });
+        this.sendRange(tenant, author, (r?.seq ?? 0) + 1);
+      }
       else if (r.seq === seq && r.id !== id) this.sendRange(tenant, author, seq, 1);
     }
   }
@@ -272,6 +282,20 @@ export class SyncSession {
         // valid and signed, but its author may not write here as this node knows the tenant now: not hostile
         this.deferred.add(`${tenant}\n${author}`);
         this.count(r.error.code, 1);
+        return;
+      }
+      if (r.error.code === 'CHAIN_BROKEN_PREV' && typeof author === 'string' && author !== this.peerDid) {
+        // signed by its author, yet not linked to the span held at seq - 1: the author signed two spans there
+        // (a fork) and the peer, another node, only relays one branch. Not hostile: ask once for the peer's
+        // span at seq - 1 (fork evidence), and not for the rest of a branch that cannot link here
+        this.count(r.error.code, 1);
+        this.deferred.add(`${tenant}\n${author}`);
+        const seq = (items[i] as { seq?: unknown }).seq;
+        const key = `${tenant}\n${author}\n${String(seq)}`;
+        if (typeof seq === 'number' && seq > 1 && !this.forkAsked.has(key)) {
+          this.forkAsked.add(key);
+          this.send({ t: 'want', tenant, author, from: seq - 1 });
+        }
         return;
       }
       if (r.error.code === 'CHAIN_GAP' && typeof author === 'string') {
