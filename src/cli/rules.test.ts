@@ -194,7 +194,10 @@ describe('rules add, list, show, history, disable', () => {
   });
 
   it('a dry run takes a full signed span as it is', () => {
-    const span = json(h.run(['log', 'Recibo 55', '--workflow', 'payments', '--data', '{"amount":99999}', '--json']));
+    // signed on a home without the policy (this one's admission rules would refuse to sign it)
+    const other = initHome('sig', 'acme');
+    const span = json(other.run(['log', 'Recibo 55', '--workflow', 'payments', '--data', '{"amount":99999}', '--json']));
+    other.cleanup();
     const file = join(t.dir, 'signed.json');
     writeFileSync(file, JSON.stringify(span));
     const r = json(h.run(['rules', 'test', POLICY_FILES.tree, '--span', `@${file}`, '--json']));

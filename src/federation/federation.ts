@@ -9,7 +9,7 @@ import { SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/
 import { peerIdOfMultiaddr } from './peer-id.js';
 import { TENANT_EVENTS } from '../tenants/events.js';
 import { loadTrust, peerTrusted, type PeerTrust } from './trust.js';
-import { decodeJoin, encodeJoin, JOIN_PROTOCOL, MAX_JOIN_FRAME, type JoinResult } from './protocols/join/join.js';
+import { checkAnswer, decodeJoin, encodeJoin, JOIN_PROTOCOL, MAX_JOIN_FRAME, type JoinResult } from './protocols/join/join.js';
 import { admitJoin } from '../tenants/admit.js';
 import { decodeInvite, joinRequest, type InvitePayload, type JoinAnswer, type JoinRequest } from '../tenants/invite.js';
 import { LoglineError } from '../errors/errors.js';
@@ -187,7 +187,7 @@ export class Federation {
         const stream = await this.node!.dialProtocol(this.lib!.multiaddr(addr), JOIN_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
         const lp = this.lib!.lpStream(stream, { maxDataLength: MAX_JOIN_FRAME });
         await lp.write(encodeJoin(request), { signal: AbortSignal.timeout(10_000) });
-        const answer = decodeJoin<JoinAnswer>((await lp.read({ signal: AbortSignal.timeout(20_000) })).subarray());
+        const answer = checkAnswer(decodeJoin<JoinAnswer>((await lp.read({ signal: AbortSignal.timeout(20_000) })).subarray()));
         await stream.close().catch(() => {});
         return answer;
       } catch (e) {
