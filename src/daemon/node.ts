@@ -10,6 +10,7 @@ import type { Federation } from '../federation/federation.js';
 import type { PeerInfo } from '../federation/peer-info.js';
 import { MAX_BODY_BYTES } from '../api/routes.js';
 import { Engine, type EngineStats } from '../engine/engine.js';
+import type { PluginReport, PluginSet } from '../plugins/registry.js';
 
 export type NodeState = 'starting' | 'ready' | 'stopping';
 
@@ -24,6 +25,8 @@ export interface DaemonStatus extends NodeStatus {
   addresses: string[];
   /** The task engine: slots, running and queued tasks, schedules. */
   tasks: EngineStats | null;
+  /** The plugins loaded, what each registered, and those skipped with why. */
+  plugins: PluginReport | null;
 }
 
 export interface DaemonNodeInit {
@@ -49,6 +52,8 @@ export class DaemonNode {
   private hubInstance: EventHub | undefined;
   /** The task engine, started once the rest of the node is up. */
   engine: Engine | undefined;
+  /** The loaded plugins (set once they have loaded, before the engine starts). */
+  plugins: PluginSet | undefined;
 
   constructor(init: DaemonNodeInit) {
     this.home = init.home;
@@ -121,6 +126,7 @@ export class DaemonNode {
       peerId: this.federation?.peerId ?? '',
       addresses: this.federation?.addresses() ?? [],
       tasks: this.engine?.stats() ?? null,
+      plugins: this.plugins?.report() ?? null,
     };
   }
 
