@@ -46,6 +46,8 @@ export const ROUTES = {
   taskRetry: { name: 'taskRetry', method: 'POST', path: `${API_PREFIX}/tasks/:id/retry`, scope: 'write' },
   /** OTLP/HTTP JSON trace ingest, at the path OpenTelemetry exporters post to (SPEC §9). */
   otlpTraces: { name: 'otlp-traces', method: 'POST', path: '/v1/traces', scope: 'write' },
+  /** This API as an OpenAPI 3.1 document (`docs/openapi.json`), for clients in other languages. */
+  openapi: { name: 'openapi', method: 'GET', path: `${API_PREFIX}/openapi.json`, scope: 'none' },
 } as const satisfies Record<string, RouteDef>;
 
 /** One event on the live stream. */

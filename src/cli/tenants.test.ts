@@ -79,33 +79,35 @@ describe('tenants and members through the CLI', () => {
   });
 
   it('a span whose author the tenant later turns out not to admit is flagged by verify', () => {
-    // A founds `shared` first; X founds its own `shared` later and writes in it
+    // A founds `shared`; X founds its own `shared` and admits a second identity, x2, which writes there
     const a = initHome('amy', 'shared');
     const x = initHome('xia', 'shared');
     const b = initHome('bea', 'other');
     const { dir, cleanup } = tempDir();
     try {
-      ok(x, ['log', 'x writes in its own shared']);
-      const fromX = join(dir, 'x.ndjson');
+      ok(x, ['id', 'create', '--handle', 'x2']);
+      ok(x, ['member', 'add', 'x2']);
+      ok(x, ['log', 'x2 writes in xia\'s shared', '--as', 'x2']);
+      const x2 = json<{ did: string }>(ok(x, ['--json', 'id', 'show', 'x2'])).did;
+      const fromX2 = join(dir, 'x2.ndjson');
       const fromA = join(dir, 'a.ndjson');
-      writeFileSync(fromX, ok(x, ['export', '--tenant', 'shared']));
+      writeFileSync(fromX2, ok(x, ['export', '--tenant', 'shared', '--author', x2]));
       writeFileSync(fromA, ok(a, ['export', '--tenant', 'shared']));
-      // B learns X's version first: nothing to judge X by yet, so it is stored
-      expect(json<{ stored: number }>(ok(b, ['--json', 'import', fromX])).stored).toBe(2);
+      // B gets x2's span before it knows anything of `shared`: nothing to judge it by yet, so it is stored
+      expect(json<{ stored: number }>(ok(b, ['--json', 'import', fromX2])).stored).toBe(1);
       expect(b.run(['verify', '--tenant', 'shared']).code).toBe(0);
-      // then A's earlier genesis: A owns `shared`, X never was a member
+      // then A's genesis: A owns `shared` here, and x2 never was a member of it
       ok(b, ['import', fromA]);
       const tenant = json<{ owner: string }>(ok(b, ['--json', 'tenant', 'show', 'shared']));
       expect(tenant.owner).toBe(json<{ did: string }>(ok(a, ['--json', 'id', 'show'])).did);
       const verify = b.run(['--json', 'verify', '--tenant', 'shared']);
       expect(verify.code).toBe(1);
       const report = json<{ findings: { code: string; author: string }[] }>(verify.stdout);
-      const xDid = json<{ did: string }>(ok(x, ['--json', 'id', 'show'])).did;
-      expect(report.findings.map((f) => [f.code, f.author])).toEqual([['NOT_A_MEMBER', xDid]]);
-      // and a new span of X is refused outright now that the tenant is known
-      ok(x, ['log', 'x again']);
-      writeFileSync(fromX, ok(x, ['export', '--tenant', 'shared']));
-      const again = json<{ rejected: { code: string }[] }>(b.run(['--json', 'import', fromX]).stdout);
+      expect(report.findings.map((f) => [f.code, f.author])).toEqual([['NOT_A_MEMBER', x2]]);
+      // a new span of x2 is refused outright now that the tenant is known; X's own genesis is kept as evidence
+      ok(x, ['log', 'x2 again', '--as', 'x2']);
+      writeFileSync(fromX2, ok(x, ['export', '--tenant', 'shared', '--author', x2]));
+      const again = json<{ rejected: { code: string }[] }>(b.run(['--json', 'import', fromX2]).stdout);
       expect(again.rejected.map((r) => r.code)).toEqual(['NOT_A_MEMBER']);
     } finally {
       for (const home of [a, x, b]) home.cleanup();

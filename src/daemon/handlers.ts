@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { MAX_BATCH, NDJSON, ROUTES, SSE } from '../api/routes.js';
 import { filtersFromParams } from '../api/filters.js';
 import type { AppendRequest, QueryFilters } from '../api/types.js';
 import { LoglineError } from '../errors/errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { findSpanRow, rowSpan } from '../timeline/query.js';
 import type { SpanDraft } from '../timeline/span.js';
 import type { DaemonNode } from './node.js';
@@ -19,6 +22,14 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
   const findRow = (ref: string, auth: Auth) => findSpanRow(node.home.repo, ref, auth.kind === 'token' ? auth.tenant : undefined);
 
   router.register(ROUTES.healthz, ({ res }) => sendJson(res, node.state === 'ready' ? 200 : 503, { status: node.state }));
+
+  // the document ships in the package (docs/openapi.json); read once, on the first request
+  let openapi: Buffer | undefined;
+  router.register(ROUTES.openapi, ({ res }) => {
+    openapi ??= readFileSync(join(PACKAGE_ROOT, 'docs', 'openapi.json'));
+    res.writeHead(200, { ...baseHeaders(), 'content-type': 'application/json', 'content-length': openapi.length });
+    res.end(openapi);
+  });
 
   router.register(ROUTES.status, async ({ res, auth }) => {
     const status = await node.status();

@@ -10,6 +10,7 @@ import type { Federation } from '../federation/federation.js';
 import type { PeerInfo } from '../federation/peer-info.js';
 import { MAX_BODY_BYTES } from '../api/routes.js';
 import { Engine, type EngineStats } from '../engine/engine.js';
+import { Reactions } from './reactions.js';
 import type { PluginReport, PluginSet } from '../plugins/registry.js';
 
 export type NodeState = 'starting' | 'ready' | 'stopping';
@@ -52,6 +53,8 @@ export class DaemonNode {
   private hubInstance: EventHub | undefined;
   /** The task engine, started once the rest of the node is up. */
   engine: Engine | undefined;
+  /** The reaction phase of the tenants' rules, started with the engine. */
+  reactions: Reactions | undefined;
   /** The loaded plugins (set once they have loaded, before the engine starts). */
   plugins: PluginSet | undefined;
 
@@ -82,6 +85,11 @@ export class DaemonNode {
     });
     engine.start();
     this.engine = engine;
+    this.reactions = new Reactions({
+      home: this.home, engine: () => this.engine, log: log ?? (() => {}),
+      onFired: (tenant, action, ok) => this.metrics.inc('logline_reactions_total', 'Reaction rules fired, by tenant, action and outcome', { tenant, action, outcome: ok ? 'ok' : 'failed' }),
+    });
+    this.reactions.start();
   }
 
   get did(): string {
@@ -137,6 +145,7 @@ export class DaemonNode {
 
   async close(): Promise<void> {
     this.state = 'stopping';
+    await this.reactions?.stop();
     await this.engine?.stop();
     await this.federation?.stop();
     this.hubInstance?.stop();

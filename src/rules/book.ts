@@ -1,12 +1,12 @@
 import { LoglineError } from '../errors/errors.js';
 import type { SpansRepo } from '../store/spans-repo.js';
 import type { RuleSet } from './compile.js';
-import { RULE_DISABLED, RULE_PUT, tenantRuleSet, type RuleEvent } from './store.js';
+import { RULE_DISABLED, RULE_PUT, tenantRuleSet, tenantRuleSetNow, type RuleEvent } from './store.js';
 
 /**
  * The compiled rule sets of the tenants this node signs into, kept while their rule spans do not change.
  * Compiling may load CEL (asynchronously), so `prepare` runs before an append and the admission check, which
- * runs inside the write, takes the compiled set synchronously.
+ * runs inside the write, takes the compiled set synchronously (compiling it then if it can without waiting).
  */
 export class RuleBook {
   private readonly repo: SpansRepo;
@@ -35,10 +35,16 @@ export class RuleBook {
     const fingerprint = this.fingerprint(tenant);
     if (fingerprint === '') return undefined;
     const entry = this.sets.get(tenant);
-    if (entry?.fingerprint !== fingerprint) {
-      throw new LoglineError('RULES_CHANGED', `the rules of ${tenant} changed while this span was being signed`, { hint: 'send it again' });
+    if (entry?.fingerprint === fingerprint) return entry.set;
+    // not prepared (a writer that does not await, like the task engine), or changed since: compile now, which
+    // needs no wait unless the rules use CEL and this process has not loaded it yet
+    const set = tenantRuleSetNow(this.repo, tenant, { accept: this.accept(tenant) });
+    if (!set) {
+      void this.prepare([tenant]).catch(() => {});
+      throw new LoglineError('RULES_NOT_READY', `the rules of ${tenant} are being loaded`, { hint: 'send it again in a moment' });
     }
-    return entry.set;
+    this.sets.set(tenant, { fingerprint, set });
+    return set;
   }
 
   private fingerprint(tenant: string): string {

@@ -7,6 +7,19 @@ import type { CelCompile, Predicate } from './conditions.js';
  * result that is not a bool does not match and is left in `ctx.error`.
  */
 export async function celCompiler(): Promise<(expr: string) => { predicate: Predicate } | { syntaxError: string }> {
+  loaded ??= makeCompiler();
+  return loaded;
+}
+
+let loaded: ReturnType<typeof makeCompiler> | undefined;
+let ready: Awaited<ReturnType<typeof makeCompiler>> | undefined;
+
+/** The compiler when CEL has been loaded already in this process (so that compiling needs no await), else undefined. */
+export function loadedCelCompiler(): Awaited<ReturnType<typeof makeCompiler>> | undefined {
+  return ready;
+}
+
+async function makeCompiler(): Promise<(expr: string) => { predicate: Predicate } | { syntaxError: string }> {
   const { celEnv, celList, celMap, isCelError, parse, plan } = await import('@bufbuild/cel');
   // A plain object is converted to a CEL map (a copy of its entries) each time an expression reads it; the
   // span is converted once per evaluation instead, deeply, into the library's own maps and lists.
@@ -22,7 +35,7 @@ export async function celCompiler(): Promise<(expr: string) => { predicate: Pred
   };
   const { strings } = await import('@bufbuild/cel/ext');
   const env = celEnv({ funcs: strings });
-  return (expr) => {
+  ready = (expr) => {
     let program: ReturnType<typeof plan>;
     try {
       program = plan(env, parse(expr));
@@ -41,6 +54,7 @@ export async function celCompiler(): Promise<(expr: string) => { predicate: Pred
     };
     return { predicate };
   };
+  return ready;
 }
 
 export type CelCompiler = Awaited<ReturnType<typeof celCompiler>>;

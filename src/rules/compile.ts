@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LoglineError } from '../errors/errors.js';
 import { canonicalJson } from '../timeline/canonical.js';
 import { phaseOf } from './action-doc.js';
-import { celCompile, celCompiler, type CelCompiler } from './cel.js';
+import { celCompile, celCompiler, loadedCelCompiler, type CelCompiler } from './cel.js';
 import { compileChain, type NextMatch, type RuleCode } from './chain.js';
 import { celExpressions, conditionSource, ref, type Predicate } from './conditions.js';
 import { RULE_ERRORS, ruleError } from './errors.js';
@@ -71,9 +71,22 @@ export interface CompileOptions {
  * a CEL syntax error, also in a disabled rule, is reported with the rule's file (or span) and id.
  */
 export async function compileRules(rules: readonly SourcedRule[], opts: CompileOptions = {}): Promise<RuleSet> {
+  return compileWith(rules, needsCel(rules) ? await celCompiler() : undefined, opts);
+}
+
+/** `compileRules` without waiting: undefined when the rules need CEL and it is not loaded in this process yet. */
+export function compileRulesNow(rules: readonly SourcedRule[], opts: CompileOptions = {}): RuleSet | undefined {
+  const compiler = needsCel(rules) ? loadedCelCompiler() : undefined;
+  if (needsCel(rules) && !compiler) return undefined;
+  return compileWith(rules, compiler, opts);
+}
+
+function needsCel(rules: readonly SourcedRule[]): boolean {
+  return rules.some(({ doc }) => doc.when !== undefined || (doc.condition !== undefined && celExpressions(doc.condition).length > 0));
+}
+
+function compileWith(rules: readonly SourcedRule[], compiler: CelCompiler | undefined, opts: CompileOptions): RuleSet {
   checkUniqueIds(rules);
-  const needsCel = rules.some(({ doc }) => doc.when !== undefined || (doc.condition !== undefined && celExpressions(doc.condition).length > 0));
-  const compiler = needsCel ? await celCompiler() : undefined;
   const kept: RuleDoc[] = [];
   const phases: Record<Phase, { rules: CompiledRule[]; codes: RuleCode[] }> = { admission: { rules: [], codes: [] }, reaction: { rules: [], codes: [] } };
   for (const { doc, source } of [...rules].sort((a, b) => byPriority(a.doc, b.doc))) {

@@ -2,7 +2,7 @@ import type { LoglineError } from '../errors/errors.js';
 import type { SpansRepo } from '../store/spans-repo.js';
 import type { Draft } from '../timeline/build.js';
 import { canonicalJson } from '../timeline/canonical.js';
-import { byPriority, compileRules, EMPTY_RULE_SET, type RuleSet } from './compile.js';
+import { byPriority, compileRules, compileRulesNow, EMPTY_RULE_SET, type RuleSet } from './compile.js';
 import { normalizeRule } from './rule-doc.js';
 import { isObject } from './shape.js';
 import type { RuleDoc } from './types.js';
@@ -128,6 +128,13 @@ export async function tenantRuleSet(repo: SpansRepo, tenant: string, opts: Proje
   if (rules.length === 0) return EMPTY_RULE_SET;
   // a stored rule that does not compile (a CEL mistake replicated from elsewhere) is left out, not fatal
   return compileRules(effectiveDocs(rules).map((doc, i) => ({ doc, source: { span: rules[i].span } })), { onInvalid: opts.onInvalid });
+}
+
+/** `tenantRuleSet` without waiting: undefined when the rules need CEL and it is not loaded in this process yet. */
+export function tenantRuleSetNow(repo: SpansRepo, tenant: string, opts: ProjectionOptions = {}): RuleSet | undefined {
+  const rules = currentRules(repo, tenant, opts);
+  if (rules.length === 0) return EMPTY_RULE_SET;
+  return compileRulesNow(effectiveDocs(rules).map((doc, i) => ({ doc, source: { span: rules[i].span } })), { onInvalid: opts.onInvalid });
 }
 
 /** Whether a document is the same rule as a stored one (then `rules add` does not put it again). */

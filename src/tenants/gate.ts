@@ -6,6 +6,7 @@ import { applyEvent, roleAt, TenantProjection, type RoleChange, type TenantState
 import { canManage, canWrite, type Role } from './roles.js';
 import type { Statement } from 'better-sqlite3';
 import { RuleBook } from '../rules/book.js';
+import type { RuleSet } from '../rules/compile.js';
 import { evaluate } from '../rules/evaluate.js';
 import { ruleRejected } from '../rules/outcome.js';
 import { RULE_DISABLED, RULE_PUT } from '../rules/store.js';
@@ -84,6 +85,11 @@ export class TenantGate implements Gate {
       body.status = changed.status;
     }
     return outcome;
+  }
+
+  /** The tenant's compiled rules (after prepareRules), or undefined when it has none. */
+  ruleSet(tenant: string): RuleSet | undefined {
+    return this.rules.get(tenant);
   }
 
   /** Compiles the rules of these tenants for the next appends (see RuleBook). */

@@ -87,11 +87,16 @@ describe('the tenant fold', () => {
     expect(applyEvent(undefined, ev(owner.did, 'member.added', { did: writer.did, role: 'member' }))).toMatchObject({ code: 'TENANT_UNKNOWN' });
   });
 
-  it('is decided by (ts, id) order: the earliest tenant.created is the genesis, whatever arrived first', () => {
-    const late = ev(owner.did, 'tenant.created', { name: 'late' }, '2026-01-02T00:00:00.000Z');
-    const early = ev(stranger.did, 'tenant.created', { name: 'early' }, '2026-01-01T00:00:00.000Z');
-    expect(foldTenant([early, late]).state?.owner).toBe(stranger.did);
-    expect(foldTenant([early, late]).ignored).toBe(1);
+  it('keeps the genesis this node stored first: a backdated tenant.created cannot take a tenant over', () => {
+    const mine = { ...ev(owner.did, 'tenant.created', { name: 'mine' }, '2026-01-02T00:00:00.000Z'), order: 1 };
+    const backdated = { ...ev(stranger.did, 'tenant.created', { name: 'takeover' }, '2026-01-01T00:00:00.000Z'), order: 2 };
+    const addedByStranger = { ...ev(stranger.did, 'member.added', { did: viewer.did, role: 'owner' }, '2026-01-01T00:00:01.000Z'), order: 3 };
+    const folded = foldTenant([backdated, addedByStranger, mine]);
+    expect(folded.state?.owner).toBe(owner.did);
+    expect([...folded.state!.members.keys()]).toEqual([owner.did]);
+    expect(folded.ignored).toBe(2);
+    // the other way round on a node that stored the stranger's first: each keeps what it had
+    expect(foldTenant([{ ...backdated, order: 1 }, { ...mine, order: 2 }]).state?.owner).toBe(stranger.did);
   });
 });
 

@@ -10,6 +10,8 @@ export interface TenantEvent {
   id: string;
   author: string;
   tenant: string;
+  /** Local arrival order (row id), which picks the genesis among several tenant.created spans. */
+  order?: number;
   ts: string;
   title: string;
   data: unknown;
@@ -101,12 +103,19 @@ function lastOwner(tenant: string): LoglineError {
   return refused('LAST_OWNER', `that would leave ${tenant} without an owner`, 'make another member owner first: `logline member role DID owner`');
 }
 
-/** Folds a tenant's events, in (ts, id) order, into its state and role history; refused events are skipped. */
+/**
+ * Folds a tenant's events into its state and role history; refused events are skipped (kept as evidence). The
+ * genesis is the `tenant.created` this node stored first: a second one — two nodes that created the same slug,
+ * or a member that backdates one to take the tenant over — never replaces the tenant a node already holds. The
+ * other events follow in (ts, id) order.
+ */
 export function foldTenant(events: readonly TenantEvent[]): { state: TenantState | undefined; history: RoleChange[]; ignored: number } {
   let state: TenantState | undefined;
   const history: RoleChange[] = [];
-  let ignored = 0;
-  for (const ev of events) {
+  const created = events.filter((e) => e.title === TENANT_CREATED);
+  const genesis = created.reduce<TenantEvent | undefined>((first, e) => (first === undefined || (e.order ?? Infinity) < (first.order ?? Infinity) ? e : first), undefined);
+  let ignored = created.length - (genesis ? 1 : 0);
+  for (const ev of genesis ? [genesis, ...events.filter((e) => e.title !== TENANT_CREATED)] : events) {
     const r = applyEvent(state, ev);
     if (r instanceof LoglineError) {
       ignored++;
@@ -148,10 +157,10 @@ export class TenantProjection {
 
   /** The events of a tenant in fold order. */
   events(tenant: string): TenantEvent[] {
-    const rows = this.db.prepare(`SELECT s.id, a.did AS author, s.tenant, s.ts, s.title, s.body FROM spans s JOIN authors a ON a.id = s.author
+    const rows = this.db.prepare(`SELECT s.rid, s.id, a.did AS author, s.tenant, s.ts, s.title, s.body FROM spans s JOIN authors a ON a.id = s.author
       WHERE s.kind = 'system' AND s.title IN (${EVENT_TITLES.map(() => '?').join(', ')}) AND s.tenant = ? ORDER BY s.ts, s.id`)
-      .all(...EVENT_TITLES, tenant) as { id: Buffer; author: string; tenant: string; ts: string; title: string; body: string }[];
-    return rows.map((r) => ({ id: r.id.toString('hex'), author: r.author, tenant: r.tenant, ts: r.ts, title: r.title, data: (JSON.parse(r.body) as { data?: unknown }).data }));
+      .all(...EVENT_TITLES, tenant) as { rid: number; id: Buffer; author: string; tenant: string; ts: string; title: string; body: string }[];
+    return rows.map((r) => ({ id: r.id.toString('hex'), author: r.author, tenant: r.tenant, order: r.rid, ts: r.ts, title: r.title, data: (JSON.parse(r.body) as { data?: unknown }).data }));
   }
 
   /** Refolds one tenant from its spans into the tables (inside the caller's transaction, if any). */

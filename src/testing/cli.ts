@@ -41,8 +41,13 @@ export function cli(args: string[], opts: CliOptions = {}): CliResult {
 
 /** Same, asynchronously, so that several can run at once. */
 export function cliAsync(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return spawnAsync(process.execPath, [BIN, ...args], { ...opts, env: env(opts.env) });
+}
+
+/** Any program as a child process, its output collected; `env` is taken as it is. */
+export function spawnAsync(command: string, args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: env(opts.env), cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: opts.env, cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

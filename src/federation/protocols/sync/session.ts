@@ -123,8 +123,21 @@ export class SyncSession {
       if (s.visibility === 'private' || !this.shared.has(s.tenant)) continue;
       byTenant.set(s.tenant, [...(byTenant.get(s.tenant) ?? []), s]);
     }
+    // frames bounded by count and by bytes, as ranges are: 1000 spans near the 64 KiB cap would pass the frame limit
     for (const [tenant, items] of byTenant) {
-      for (let i = 0; i < items.length; i += MAX_FRAME_SPANS) this.sendSpans(tenant, items.slice(i, i + MAX_FRAME_SPANS));
+      let frame: Span[] = [];
+      let bytes = 0;
+      for (const s of items) {
+        const size = JSON.stringify(s).length;
+        if (frame.length > 0 && (frame.length >= MAX_FRAME_SPANS || bytes + size > FRAME_SPAN_BYTES)) {
+          this.sendSpans(tenant, frame);
+          frame = [];
+          bytes = 0;
+        }
+        frame.push(s);
+        bytes += size;
+      }
+      if (frame.length > 0) this.sendSpans(tenant, frame);
     }
   }
 
