@@ -6,7 +6,7 @@ _logline_spec() {
   subs='' flags='' valued='' args=''
   case "$1" in
     '')
-      subs='backup completion config doctor export id import init invite join log member node paths peer restore rules run schedule search span sync tail task tenant timeline token top verify version'
+      subs='backup completion config doctor export id import init invite join log member node paths peer plugin restore rules run schedule search span sync tail task tenant timeline token top verify version'
       flags='-V --version --home --tenant --json -q --quiet --no-color --passphrase-file -h --help'
       valued='--home --tenant --passphrase-file'
       args='' ;;
@@ -29,17 +29,17 @@ _logline_spec() {
       subs=''
       flags='--show-origin -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
-      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants' ;;
+      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants plugins' ;;
     'config set')
       subs=''
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
-      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants' ;;
+      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants plugins' ;;
     'config unset')
       subs=''
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'
-      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants' ;;
+      args='identity tenant daemon http listen bootstrap mdns token_rate token_body_limit task_concurrency task_exec_tenants plugins' ;;
     'config list')
       subs=''
       flags='--show-origin -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
@@ -196,6 +196,16 @@ _logline_spec() {
       valued='--home --tenant --passphrase-file'
       args='' ;;
     'peer list')
+      subs=''
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'plugin')
+      subs='list'
+      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--home --tenant --passphrase-file'
+      args='' ;;
+    'plugin list')
       subs=''
       flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
       valued='--home --tenant --passphrase-file'

@@ -36,3 +36,4 @@ export type { AppendRequest, Page, QueryFilters, VerifyReport, VerifyFinding } f
 export type { ApiEvent } from './api/routes.js';
 export type { Span, SpanBody, SpanDraft } from './timeline/span.js';
 export { LoglineError } from './errors/errors.js';
+export type { LoglinePlugin, PluginHost, PluginRequest, PluginRoute, PluginRuleAction, RuleActionContext, SpanSink, TaskType, RunContext, RunResult } from './plugins/types.js';

@@ -15,7 +15,7 @@ describe('registering only the invoked command', () => {
     for (const a of [argv('log', '--help'), argv('help', 'log'), argv('-h'), argv('frobnicate'), argv(), argv('--', 'log'), argv('--version')]) {
       expect(invokedCommand(a), a.join(' ')).toBeUndefined();
     }
-    expect(buildProgram().commands.map((c) => c.name())).toEqual(['backup', 'completion', 'config', 'doctor', 'export', 'id', 'import', 'init', 'invite', 'join', 'log', 'member', 'node', 'paths', 'peer', 'restore', 'rules', 'run', 'schedule', 'search', 'span', 'sync', 'tail', 'task', 'tenant', 'timeline', 'token', 'top', 'verify', 'version']);
+    expect(buildProgram().commands.map((c) => c.name())).toEqual(['backup', 'completion', 'config', 'doctor', 'export', 'id', 'import', 'init', 'invite', 'join', 'log', 'member', 'node', 'paths', 'peer', 'plugin', 'restore', 'rules', 'run', 'schedule', 'search', 'span', 'sync', 'tail', 'task', 'tenant', 'timeline', 'token', 'top', 'verify', 'version']);
     expect(buildProgram('log').commands.map((c) => c.name())).toEqual(['log']);
   });
 });

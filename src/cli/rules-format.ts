@@ -17,6 +17,7 @@ export function actionText(a: ActionDoc): string {
     case 'emit': return `emit ${JSON.stringify(a.title)}`;
     case 'task': return `task ${a.task} (${a.priority})`;
     case 'webhook': return `webhook ${String(a.method ?? 'POST')} ${a.url}`;
+    case 'plugin': return `plugin ${a.action} ${JSON.stringify(a.params)}`;
   }
 }
 

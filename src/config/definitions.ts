@@ -98,6 +98,13 @@ export const CONFIG: readonly ConfigDefinition[] = [
     env: 'LOGLINE_TASK_EXEC_TENANTS',
     description: 'tenants whose exec tasks may run commands on this node, comma-separated ("*": all); exec is off when unset',
   },
+  {
+    name: 'plugins',
+    type: 'string',
+    default: null,
+    env: 'LOGLINE_PLUGINS',
+    description: 'user plugins to load after the first-party ones, comma-separated: ES module files (absolute, or relative to the config file) or package names; restart the daemon after a change',
+  },
 ];
 
 export function definition(name: string): ConfigDefinition | undefined {

@@ -6,6 +6,7 @@ import { startCheckpointer } from './checkpointer.js';
 import { registerRoutes } from './handlers.js';
 import { acquireLock } from './lock.js';
 import { DaemonNode } from './node.js';
+import { startPlugins } from './plugins.js';
 import { RateLimiter } from './rate-limit.js';
 import { Router } from './router.js';
 import { apiServer } from './server.js';
@@ -86,6 +87,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
       await federation.start();
       node.federation = federation;
     }
+    await startPlugins(node, router, log); // before the engine: their task types run in it
     node.startEngine(log);
     node.state = 'ready';
     log(`ready: pid ${process.pid}, ${node.did}`);

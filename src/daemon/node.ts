@@ -11,6 +11,7 @@ import type { PeerInfo } from '../federation/peer-info.js';
 import { MAX_BODY_BYTES } from '../api/routes.js';
 import { Engine, type EngineStats } from '../engine/engine.js';
 import { Reactions } from './reactions.js';
+import type { PluginReport, PluginSet } from '../plugins/registry.js';
 
 export type NodeState = 'starting' | 'ready' | 'stopping';
 
@@ -25,6 +26,8 @@ export interface DaemonStatus extends NodeStatus {
   addresses: string[];
   /** The task engine: slots, running and queued tasks, schedules. */
   tasks: EngineStats | null;
+  /** The plugins loaded, what each registered, and those skipped with why. */
+  plugins: PluginReport | null;
 }
 
 export interface DaemonNodeInit {
@@ -52,6 +55,8 @@ export class DaemonNode {
   engine: Engine | undefined;
   /** The reaction phase of the tenants' rules, started with the engine. */
   reactions: Reactions | undefined;
+  /** The loaded plugins (set once they have loaded, before the engine starts). */
+  plugins: PluginSet | undefined;
 
   constructor(init: DaemonNodeInit) {
     this.home = init.home;
@@ -129,6 +134,7 @@ export class DaemonNode {
       peerId: this.federation?.peerId ?? '',
       addresses: this.federation?.addresses() ?? [],
       tasks: this.engine?.stats() ?? null,
+      plugins: this.plugins?.report() ?? null,
     };
   }
 

@@ -6,7 +6,7 @@ import { LoglineError } from '../errors/errors.js';
  * retried (a 404 from a webhook, exec not enabled); any other error is retried while attempts remain.
  */
 export const TASK_ERRORS = {
-  TASK_UNKNOWN_TYPE: 'task types: emit, webhook, exec, sync, backup (`logline task add --help`)',
+  TASK_UNKNOWN_TYPE: 'task types: emit, webhook, exec, sync, backup (`logline task add --help`), and those of plugins (`logline plugin list`)',
   TASK_BAD_PAYLOAD: 'fix the named field of --payload; `logline task add --help` describes each type\'s payload',
   TASK_NOT_FOUND: '`logline task list --all` shows the tasks of the tenant',
   TASK_NOT_CANCELLABLE: 'only queued and running tasks can be cancelled',

@@ -22,6 +22,7 @@ const FIELDS: Record<ActionType, readonly string[]> = {
   emit: EMIT_FIELDS,
   task: ['task', 'payload', 'priority'],
   webhook: WEBHOOK_FIELDS,
+  plugin: ['action', 'params'],
 };
 
 export const ACTION_TYPES = Object.keys(FIELDS) as ActionType[];
@@ -64,6 +65,8 @@ export function normalizeAction(input: unknown, loc: Loc): ActionDoc {
       return task(raw, loc);
     case 'webhook':
       return webhook(raw, loc);
+    case 'plugin':
+      return plugin(raw, loc);
   }
 }
 
@@ -94,6 +97,17 @@ function task(raw: Record<string, unknown>, loc: Loc): ActionDoc {
   const priority = raw.priority ?? 'normal';
   if (!TASK_PRIORITIES.includes(priority as never)) fail(BAD_ACTION, at(loc, 'priority'), `must be one of ${TASK_PRIORITIES.join(', ')}`);
   return { type: 'task', task: name, payload: payload as { [key: string]: Json }, priority: priority as (typeof TASK_PRIORITIES)[number] };
+}
+
+/**
+ * Only the shape: rules are read on every write, `logline log` included, where no plugin is loaded. The plugin
+ * that registers the action checks `params` against its schema when the daemon carries it out.
+ */
+function plugin(raw: Record<string, unknown>, loc: Loc): ActionDoc {
+  const action = requireString(raw, 'action', BAD_ACTION, loc);
+  const params = raw.params ?? {};
+  if (!(isObject(params) && isJson(params))) fail(BAD_ACTION, at(loc, 'params'), 'must be a JSON object');
+  return { type: 'plugin', action, params: params as { [key: string]: Json } };
 }
 
 function webhook(raw: Record<string, unknown>, loc: Loc): ActionDoc {

@@ -105,6 +105,7 @@ function apply(action: ActionDoc, rule: CompiledRule, outcome: Outcome, state: S
     case 'emit':
     case 'task':
     case 'webhook':
+    case 'plugin':
       outcome.reactions.push({ rule: rule.id, version: rule.version, action: action as ReactionAction });
       return true;
   }

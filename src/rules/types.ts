@@ -35,13 +35,15 @@ export type AdmissionAction =
 export type ReactionAction =
   | ({ type: 'emit'; title: string } & Record<string, Json>)
   | { type: 'task'; task: string; payload: { [key: string]: Json }; priority: TaskPriority }
-  | ({ type: 'webhook'; url: string } & Record<string, Json>);
+  | ({ type: 'webhook'; url: string } & Record<string, Json>)
+  /** A rule action a plugin registers (`action` is its name); the plugin checks `params` when it runs. */
+  | { type: 'plugin'; action: string; params: { [key: string]: Json } };
 
 export type ActionDoc = AdmissionAction | ReactionAction;
 export type ActionType = ActionDoc['type'];
 
 export const ADMISSION_ACTIONS = ['allow', 'reject', 'simulate', 'add_tag', 'set_metadata', 'note'] as const;
-export const REACTION_ACTIONS = ['emit', 'task', 'webhook'] as const;
+export const REACTION_ACTIONS = ['emit', 'task', 'webhook', 'plugin'] as const;
 
 export type Phase = 'admission' | 'reaction';
 export const PHASES: readonly Phase[] = ['admission', 'reaction'];

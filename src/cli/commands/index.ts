@@ -15,6 +15,7 @@ import node from './node.js';
 import paths from './paths.js';
 import restore from './restore.js';
 import peer from './peer.js';
+import plugin from './plugin.js';
 import rules from './rules.js';
 import run from './run.js';
 import schedule from './schedule.js';
@@ -32,6 +33,6 @@ import version from './version.js';
 
 /** Every command by name, sorted: one file per noun. */
 export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  backup, completion, config, doctor, export: exportCmd, id, import: importCmd, init, invite, join, log, member, node, paths, peer, restore, rules,
+  backup, completion, config, doctor, export: exportCmd, id, import: importCmd, init, invite, join, log, member, node, paths, peer, plugin, restore, rules,
   run, schedule, search, span, sync, tail, task, tenant, timeline, token, top, verify, version,
 };

@@ -61,7 +61,8 @@ export default function register(program: Command): void {
         return;
       }
       const s = (await client.status()) as unknown as Record<string, unknown> & { tenants: { tenant: string; spans: number }[]; api: { socket: string; http: string | null }; identity: { did: string; peerId: string }; addresses: string[];
-        tasks?: { concurrency: number; running: number; queued: number; schedules: number } | null };
+        tasks?: { concurrency: number; running: number; queued: number; schedules: number } | null;
+        plugins?: { plugins: { name: string }[]; failures: { code: string; message: string }[] } | null };
       await client.close();
       if (ctx.out.json) return ctx.out.data(s);
       ctx.out.line(`state     ${s.state} (pid ${s.pid}, up ${formatUptime(s.uptimeSeconds as number)})`);
@@ -75,6 +76,8 @@ export default function register(program: Command): void {
       for (const a of s.addresses) ctx.out.line(`p2p       ${a}`);
       if (s.addresses.length === 0) ctx.out.line('p2p       off');
       if (s.tasks) ctx.out.line(`tasks     ${s.tasks.running} running of ${s.tasks.concurrency}, ${s.tasks.queued} queued, ${s.tasks.schedules} schedules`);
+      if (s.plugins) ctx.out.line(`plugins   ${s.plugins.plugins.map((p) => p.name).join(', ') || 'none'}${s.plugins.failures.length ? `; ${s.plugins.failures.length} failed` : ''}`);
+      for (const f of s.plugins?.failures ?? []) ctx.out.line(`          ${ctx.out.paint('31', f.code)}: ${f.message}`);
     });
 
   node.command('install-service')

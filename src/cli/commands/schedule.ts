@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ScheduleInfo } from '../../engine/schedules.js';
 import type { Context } from '../context.js';
 import { contextOf } from '../context.js';
+import { cliPlugins } from '../plugins.js';
 import { parseIntFlag } from '../parse.js';
 import { addTaskOptions, taskFields, TYPES_HELP, type TaskFlags } from '../task-flags.js';
 
@@ -23,6 +24,7 @@ export default function register(program: Command): void {
     .addHelpText('after', `${TYPES_HELP}\n\nExamples:\n  logline schedule add "0 3 * * *" backup --payload '{"path":"/var/backups/logline-{ts}.tar"}'\n  logline schedule add "*/15 * * * *" sync --tz UTC`)
     .action(async (cron: string, type: string, opts: TaskFlags & { tz?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
+      await cliPlugins(ctx); // webhook, exec and user task types come from plugins
       const info = (await schedules(ctx)).add({ ...taskFields(type, ctx.tenant(), opts), cron, timezone: opts.tz });
       if (ctx.out.json) return ctx.out.data(info);
       ctx.out.line(String(info.id));

@@ -4,6 +4,7 @@ import { STATUSES, type TaskInfo, type TaskStatus } from '../../engine/task.js';
 import type { Context } from '../context.js';
 import { contextOf } from '../context.js';
 import type { Output } from '../output.js';
+import { cliPlugins } from '../plugins.js';
 import { parseAt, parseIntFlag } from '../parse.js';
 import { addTaskOptions, taskFields, TYPES_HELP, type TaskFlags } from '../task-flags.js';
 
@@ -27,6 +28,7 @@ export default function register(program: Command): void {
     .addHelpText('after', `${TYPES_HELP}\n\nExample:\n  logline task add webhook --payload '{"url":"https://example.com/hook"}' --priority high --at +5m`)
     .action(async (type: string, opts: TaskFlags & { at?: string; causedBy?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
+      await cliPlugins(ctx); // webhook, exec and user task types come from plugins
       const fields = taskFields(type, ctx.tenant(), opts);
       if (opts.at !== undefined) fields.scheduledFor = parseAt(opts.at, '--at');
       if (opts.causedBy !== undefined) fields.causedBy = opts.causedBy;

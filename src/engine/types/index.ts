@@ -2,12 +2,11 @@ import { LoglineError } from '../../errors/errors.js';
 import { taskError } from '../errors.js';
 import { backup } from './backup.js';
 import { emit } from './emit.js';
-import { exec } from './exec.js';
 import { sync } from './sync.js';
 import type { TaskType } from './type.js';
-import { webhook } from './webhook.js';
 
-const BUILT_IN: readonly TaskType[] = [backup, emit, exec, sync, webhook] as TaskType[];
+/** Built in: those that need the node's internals. webhook and exec are first-party plugins (plugins/). */
+const BUILT_IN: readonly TaskType[] = [backup, emit, sync] as TaskType[];
 
 /** The task types by name: the built-in ones, and those a plugin registers. */
 const registry = new Map<string, TaskType>(BUILT_IN.map((t) => [t.name, t]));
