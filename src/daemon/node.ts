@@ -86,7 +86,7 @@ export class DaemonNode {
     engine.start();
     this.engine = engine;
     this.reactions = new Reactions({
-      home: this.home, engine: () => this.engine, log: log ?? (() => {}),
+      home: this.home, engine: () => this.engine, plugins: () => this.plugins, log: log ?? (() => {}),
       onFired: (tenant, action, ok) => this.metrics.inc('logline_reactions_total', 'Reaction rules fired, by tenant, action and outcome', { tenant, action, outcome: ok ? 'ok' : 'failed' }),
     });
     this.reactions.start();

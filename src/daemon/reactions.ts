@@ -4,15 +4,21 @@ import type { PriorityName } from '../engine/task.js';
 import { nodeHandle } from '../federation/federation.js';
 import type { Home } from '../node/home.js';
 import { evaluate } from '../rules/evaluate.js';
-import type { Reaction } from '../rules/types.js';
+import type { Json, Reaction } from '../rules/types.js';
+import type { PluginSet } from '../plugins/registry.js';
+import { runPluginAction } from '../plugins/rule-actions.js';
 import type { Span, SpanDraft } from '../timeline/span.js';
 
 const BATCH = 256;
+/** How long a plugin's rule action may run. */
+const PLUGIN_ACTION_MS = 30_000;
 
 export interface ReactionsInit {
   home: Home;
   /** The task engine, for `task` and `webhook` actions (absent: they are recorded as failed). */
   engine: () => Engine | undefined;
+  /** The loaded plugins, for `plugin` actions. */
+  plugins: () => PluginSet | undefined;
   log: (line: string) => void;
   onFired?: (tenant: string, action: string, ok: boolean) => void;
 }
@@ -30,8 +36,10 @@ export class Reactions {
   private running = false;
   private again = false;
   private unsubscribe: (() => void) | undefined;
-  private readonly sql: { cursor: Statement; setCursor: Statement; page: Statement; fire: Statement };
+  private readonly sql: { cursor: Statement; setCursor: Statement; page: Statement; fire: Statement; outcome: Statement };
   private done: Promise<void> = Promise.resolve();
+  /** Plugin actions of fired reactions: asynchronous, so run after their fired row commits (at most once). */
+  private pluginRuns: { span: Span; reaction: Reaction }[] = [];
 
   constructor(init: ReactionsInit) {
     this.init = init;
@@ -41,6 +49,7 @@ export class Reactions {
       setCursor: db.prepare('INSERT INTO reaction_cursor (id, rid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET rid = excluded.rid'),
       page: db.prepare("SELECT rid, id, sig, tenant, body FROM spans WHERE rid > ? AND kind != 'system' ORDER BY rid LIMIT ?"),
       fire: db.prepare('INSERT OR IGNORE INTO reactions_fired (span, rule, version, action, fired_at, outcome) VALUES (?, ?, ?, ?, ?, ?)'),
+      outcome: db.prepare('UPDATE reactions_fired SET outcome = ? WHERE span = ? AND rule = ? AND version = ?'),
     };
   }
 
@@ -90,6 +99,7 @@ export class Reactions {
       for (const reaction of evaluate(set, span as unknown as Record<string, unknown>, 'reaction').outcome.reactions) this.fire(span, reaction);
     }
     this.sql.setCursor.run(rows[rows.length - 1].rid);
+    for (const { span, reaction } of this.pluginRuns.splice(0)) await this.runPlugin(span, reaction);
     return rows.length === BATCH;
   }
 
@@ -119,6 +129,11 @@ export class Reactions {
   private perform(span: Span, r: Reaction): void {
     const { home } = this.init;
     const a = r.action;
+    if (a.type === 'plugin') {
+      if (!this.init.plugins()?.ruleActions.has(a.action)) throw new Error(`no loaded plugin registers the rule action "${a.action}"`);
+      this.pluginRuns.push({ span, reaction: r });
+      return;
+    }
     const trigger = { tenant: span.tenant, causedBy: span.id, rule: r.rule };
     if (a.type === 'emit') {
       const { type: _type, metadata, ...fields } = a as { type: string; metadata?: Record<string, unknown> } & Record<string, unknown>;
@@ -134,6 +149,18 @@ export class Reactions {
       const { url, body, headers, method, timeout_ms: timeout } = a as { url: string; body?: unknown; headers?: Record<string, string>; method?: string; timeout_ms?: number };
       const payload = { url, body: body ?? { rule: r.rule, span }, ...(headers ? { headers } : {}), ...(method ? { method } : {}) };
       engine.enqueue({ ...trigger, type: 'webhook', payload, ...(timeout === undefined ? {} : { timeoutMs: timeout }) });
+    }
+  }
+
+  private async runPlugin(span: Span, r: Reaction): Promise<void> {
+    const a = r.action as { type: 'plugin'; action: string; params: { [key: string]: Json } };
+    try {
+      await runPluginAction(this.init.plugins()!, a, { tenant: span.tenant, span, rule: r.rule, signal: AbortSignal.timeout(PLUGIN_ACTION_MS) });
+    } catch (e) {
+      const message = (e as Error).message;
+      this.sql.outcome.run(`failed: ${message}`, Buffer.from(span.id, 'hex'), r.rule, r.version);
+      this.init.log(`reaction ${r.rule} (plugin ${a.action}) on ${span.id.slice(0, 12)} failed: ${message}`);
+      this.init.onFired?.(span.tenant, 'plugin', false);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initHome, tempDir } from '../testing/cli.js';
@@ -124,6 +124,20 @@ describe('plugins in a running daemon', () => {
     const bad = h.run(['task', 'add', 'count', '--payload', '{"n":"x"}']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('payload.n');
+  });
+
+  it('carries out a plugin rule action when a reaction rule fires', async () => {
+    const rules = file('shout.yaml', `rules:
+  - id: shout-on-alarm
+    condition: { type: contains_text, field: title, text: alarm }
+    actions:
+      - { type: plugin, action: shout, params: { text: "a rule shouted" } }
+`);
+    expect(h.run(['rules', 'add', rules]).code).toBe(0);
+    expect(h.run(['log', 'fire alarm']).code).toBe(0);
+    await waitFor(() => readFileSync(join(h.home, 'state', 'node.log'), 'utf8').includes('a rule shouted'), 20_000, 'the plugin action');
+    const fired = readStore(h.home, (db) => db.prepare("SELECT action, outcome FROM reactions_fired WHERE rule = 'shout-on-alarm'").all());
+    expect(fired).toEqual([{ action: 'plugin', outcome: 'ok' }]);
   });
 
   it('serves plugin routes with the router\'s auth scopes', async () => {
