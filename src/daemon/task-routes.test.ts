@@ -1,25 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../testing/http.js';
 import { initHome } from '../testing/cli.js';
 import { createTenant, waitFor } from '../testing/tasks.js';
 
 type Home = ReturnType<typeof initHome>;
-interface Reply { status: number; body: any }
 
-/** A JSON request over the unix socket (the node's owner) or TCP with a bearer token. */
-async function call(where: { socket: string } | { url: string; token: string }, method: string, path: string, body?: unknown): Promise<Reply> {
-  const { request } = await import('node:http');
-  const target = 'socket' in where ? { socketPath: where.socket } : { host: new URL(where.url).hostname, port: Number(new URL(where.url).port) };
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...('token' in where ? { authorization: `Bearer ${where.token}` } : {}) };
-  return new Promise((resolve, reject) => {
-    const req = request({ ...target, method, path, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 describe('task routes of the local API', () => {
   let h: Home;

@@ -42,11 +42,16 @@ describe('sync in a simulated network with faults', () => {
   // Regression: an author forks at seq k, then goes on writing on one branch. A node holding the other branch
   // took the next span's CHAIN_BROKEN_PREV for a hostile peer and cut the session, at every reconnect, forever
   // (and the authors queued behind it never synced). Now it asks for the peer's span at k (fork evidence).
-  it('seed 1 (clocks only ahead): a forking author that goes on writing on one branch cuts no session', async () => {
-    const r = await expectSound(1, { lagging: false });
-    const fork = r.trace.findIndex((l) => / mallory forks /.test(l));
-    expect(fork).toBeGreaterThan(0);
-    expect(r.trace.slice(fork).some((l) => / mallory writes /.test(l))).toBe(true);
+  it('a forking author that goes on writing on one branch cuts no session (clocks only ahead)', async () => {
+    // the first seed whose run has that shape: a fixed seed's run changes whenever the code it drives does
+    for (let seed = 1; seed <= 80; seed++) {
+      const r = await runScenario(seed, { lagging: false });
+      const fork = r.trace.findIndex((l) => / mallory forks /.test(l));
+      if (fork < 0 || !r.trace.slice(fork).some((l) => / mallory writes /.test(l))) continue;
+      expect(r.failures, report(r)).toEqual([]);
+      return;
+    }
+    throw new Error('no seed in 1..80 forks and writes on: the scenario generator changed');
   });
 
   // Regression: a member whose clock lags the owner's signs spans dated before its member.added. Its node

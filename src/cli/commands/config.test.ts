@@ -30,7 +30,7 @@ describe('logline config get|set|unset|list', () => {
     expect(lines.find((l) => l.includes('mdns ='))).toMatch(/^env:LOGLINE_MDNS +mdns = true$/);
     expect(lines.find((l) => l.includes('daemon ='))).toMatch(/^default +daemon = true$/);
     const json = JSON.parse(h.run(['config', 'list', '--json']).stdout) as { key: string; origin: string }[];
-    expect(json.map((e) => e.key)).toEqual(['identity', 'tenant', 'daemon', 'http', 'listen', 'bootstrap', 'mdns', 'token_rate', 'token_body_limit', 'task_concurrency', 'task_exec_tenants']);
+    expect(json.map((e) => e.key)).toEqual(['identity', 'tenant', 'daemon', 'http', 'listen', 'bootstrap', 'mdns', 'token_rate', 'token_body_limit', 'task_concurrency', 'task_exec_tenants', 'plugins']);
   });
 
   it('refuses a value of the wrong type with a usage error naming the key and the source', () => {

@@ -8,9 +8,10 @@ const HEADER = `#compdef logline
 /** Inside single quotes. */
 const sq = (s: string) => s.replace(/'/g, `'\\''`);
 /** A description inside `[…]` of an _arguments spec. */
-const desc = (s: string) => sq(s).replace(/([[\]\\])/g, '\\$1');
+// escape for zsh first, then quote for the shell: quoting first would turn the quote's backslash into \\
+const desc = (s: string) => sq(s.replace(/([[\]\\])/g, '\\$1'));
 /** A message or value name between colons. */
-const msg = (s: string) => sq(s).replace(/:/g, '\\:');
+const msg = (s: string) => sq(s.replace(/:/g, '\\:'));
 const fn = (path: string[]) => ['_logline', ...path].join('_').replace(/[^A-Za-z0-9_]/g, '_');
 
 /** The zsh completion script: one function per command, each an `_arguments` call (after git's and docker's). */
