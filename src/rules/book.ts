@@ -13,6 +13,7 @@ export class RuleBook {
   private readonly accept: (tenant: string) => (event: RuleEvent) => boolean;
   private readonly sets = new Map<string, { fingerprint: string; set: RuleSet }>();
   private readonly counts: ReturnType<SpansRepo['db']['prepare']>;
+  private readonly fingerprints = new Map<string, string>();
 
   /** `accept(tenant)` says whether a rule span counts (its author could change rules then). */
   constructor(repo: SpansRepo, accept: (tenant: string) => (event: RuleEvent) => boolean) {
@@ -47,8 +48,20 @@ export class RuleBook {
     return set;
   }
 
+  /** A rule span was stored by this process: what was read of the rules this tick is stale. */
+  changed(): void {
+    this.fingerprints.clear();
+  }
+
   private fingerprint(tenant: string): string {
-    const row = this.counts.get(tenant) as { n: number; m: number | null };
-    return row.n === 0 ? '' : `${row.n}:${row.m}`;
+    // once per tenant and tick: the drafts of one batch are admitted in one synchronous run
+    let f = this.fingerprints.get(tenant);
+    if (f === undefined) {
+      const row = this.counts.get(tenant) as { n: number; m: number | null };
+      f = row.n === 0 ? '' : `${row.n}:${row.m}`;
+      if (this.fingerprints.size === 0) queueMicrotask(() => this.fingerprints.clear());
+      this.fingerprints.set(tenant, f);
+    }
+    return f;
   }
 }

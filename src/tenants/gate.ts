@@ -28,6 +28,7 @@ export class TenantGate implements Gate {
   private readonly dataVersion: () => number;
   private readonly localHandles: (did: string) => readonly string[];
   private version = -1;
+  private checked = false;
   private readonly states = new Map<string, TenantState | undefined>();
   private readonly histories = new Map<string, Map<string, RoleChange[]> | undefined>();
   private readonly rules: RuleBook;
@@ -134,6 +135,7 @@ export class TenantGate implements Gate {
       const outcome = facts as Outcome;
       this.keepOutcome.run(Buffer.from(span.id, 'hex'), outcome.rule_set, JSON.stringify(outcome));
     }
+    if (span.kind === 'system' && RULE_TITLES.has(span.title)) this.rules.changed();
     if (span.kind !== 'system' || !TENANT_EVENTS.has(span.title)) return;
     this.projection.rebuild(span.tenant);
     this.states.delete(span.tenant);
@@ -154,6 +156,10 @@ export class TenantGate implements Gate {
   }
 
   private fresh(): void {
+    // once per tick: the drafts of one batch are admitted in one synchronous run
+    if (this.checked) return;
+    this.checked = true;
+    queueMicrotask(() => { this.checked = false; });
     const v = this.dataVersion();
     if (v === this.version) return;
     this.version = v;
