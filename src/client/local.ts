@@ -4,7 +4,6 @@ import { EXIT, LoglineError } from '../errors/errors.js';
 import { emptyStats, type PeerInfo } from '../federation/peer-info.js';
 import type { JoinResult } from '../federation/protocols/join/join.js';
 import { loadTrust } from '../federation/trust.js';
-import { otelIndex } from '../otel/otel-index.js';
 import { unknownTenant } from '../tenants/gate.js';
 import { openDb } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
@@ -28,7 +27,7 @@ export function localClient(home: Home): LoglineClient {
       const signer = home.signer(request.identity);
       await home.tenants.prepareRules(request.drafts.map((d) => d?.tenant).filter((t): t is string => typeof t === 'string'));
       // a draft under an OTel trace (data.otel) whose parent is a known logline span becomes its child
-      const drafts = otelIndex(home.db).linkParents(request.drafts);
+      const drafts = home.otel.linkParents(request.drafts);
       // one span is signed inline; a batch goes through the worker pool
       return drafts.length < BULK ? home.timeline.append(drafts, signer) : home.timeline.appendAsync(drafts, signer);
     },

@@ -5,10 +5,9 @@ import type { Home } from '../node/home.js';
 import type { Span } from '../timeline/span.js';
 import { decodeFrameLength, MAX_FRAME, PROTOCOL } from './protocols/sync/frames.js';
 import { emptyStats, type PeerInfo, type PeerStats } from './peer-info.js';
-import { SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/session.js';
+import { relayCommit, SyncSession, type FrameChannel, type SyncHost } from './protocols/sync/session.js';
 import { peerIdOfMultiaddr } from './peer-id.js';
-import { TENANT_EVENTS } from '../tenants/events.js';
-import { loadTrust, peerTrusted, type PeerTrust } from './trust.js';
+import { loadTrust, peerTrusted, touchesTrust, trustChanged, type PeerTrust } from './trust.js';
 import { checkAnswer, decodeJoin, encodeJoin, JOIN_PROTOCOL, MAX_JOIN_FRAME, type JoinResult } from './protocols/join/join.js';
 import { admitJoin } from '../tenants/admit.js';
 import { decodeInvite, joinRequest, type InvitePayload, type JoinAnswer, type JoinRequest } from '../tenants/invite.js';
@@ -227,18 +226,12 @@ export class Federation {
     const before = this.trustTable;
     this.trustTable = loadTrust(this.init.home.repo, local);
     // a session whose trusted tenants changed starts over with a new hello (or ends, when none are left)
-    for (const [peer, session] of this.sessions) {
-      const was = [...(before.get(peer)?.tenants ?? [])].sort().join();
-      const now = [...(this.trustTable.get(peer)?.tenants ?? [])].sort().join();
-      if (was !== now) void session.close();
-    }
+    for (const [peer, session] of this.sessions) if (trustChanged(before, this.trustTable, peer)) void session.close();
   }
 
   private committed(spans: readonly Span[], from: string | null): void {
-    if (spans.some((s) => s.kind === 'system' && s.title.startsWith('peer.'))) this.reloadTrust();
-    for (const session of this.sessions.values()) session.push(spans, from);
-    // a membership change may admit spans a peer sent earlier and this node refused: ask again
-    if (spans.some((s) => s.kind === 'system' && TENANT_EVENTS.has(s.title))) for (const session of this.sessions.values()) void session.round();
+    if (touchesTrust(spans)) this.reloadTrust();
+    relayCommit(this.sessions.values(), spans, from);
   }
 
   private inbound(stream: Stream, peer: string): void {

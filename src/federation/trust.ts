@@ -1,5 +1,5 @@
 import type { SpansRepo } from '../store/spans-repo.js';
-import type { SpanDraft } from '../timeline/span.js';
+import type { SpanBody, SpanDraft } from '../timeline/span.js';
 
 export type TrustLevel = 'full' | 'read';
 
@@ -48,4 +48,15 @@ export function loadTrust(repo: SpansRepo, localDids: ReadonlySet<string>): Map<
     if (Array.isArray(data.addrs)) for (const a of data.addrs) if (typeof a === 'string' && !entry.addrs.includes(a)) entry.addrs.push(a);
   }
   return peers;
+}
+
+/** Whether committed spans include a trust decision (the trust table must be reloaded). */
+export function touchesTrust(spans: readonly SpanBody[]): boolean {
+  return spans.some((s) => s.kind === 'system' && s.title.startsWith('peer.'));
+}
+
+/** Whether a peer's trusted tenants differ between two trust tables: its session must start over with a new hello. */
+export function trustChanged(before: ReadonlyMap<string, PeerTrust>, after: ReadonlyMap<string, PeerTrust>, peer: string): boolean {
+  const tenants = (t: ReadonlyMap<string, PeerTrust>) => [...(t.get(peer)?.tenants ?? [])].sort().join();
+  return tenants(before) !== tenants(after);
 }

@@ -5,7 +5,7 @@ import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import { Keystore } from '../identity/keystore.js';
 import { cryptoPool, type CryptoPool } from '../identity/crypto-pool.js';
-import { otelIndex } from '../otel/otel-index.js';
+import { otelIndex, type OtelIndex } from '../otel/otel-index.js';
 import { openDb, type Db, type OpenInit } from '../store/db.js';
 import { SpansRepo } from '../store/spans-repo.js';
 import { TenantGate } from '../tenants/gate.js';
@@ -34,7 +34,7 @@ export class Home {
   readonly keystore: Keystore;
   private readonly passphrase: string | undefined;
   private readonly onUpgrade: OpenInit['onUpgrade'];
-  private opened: { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate } | undefined;
+  private opened: { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate; otel: OtelIndex } | undefined;
   private pool: CryptoPool | undefined;
 
   constructor(init: HomeInit = {}) {
@@ -61,7 +61,7 @@ export class Home {
     return this;
   }
 
-  private open(): { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate } {
+  private open(): { db: Db; repo: SpansRepo; timeline: Timeline; tenants: TenantGate; otel: OtelIndex } {
     if (this.opened === undefined) {
       mkdirSync(this.paths.data, { recursive: true, mode: 0o700 });
       let upgraded = false;
@@ -81,7 +81,7 @@ export class Home {
           process.stderr.write(`logline: otel index not updated: ${(e as Error).message}\n`);
         }
       });
-      this.opened = { db, repo, tenants, timeline };
+      this.opened = { db, repo, tenants, timeline, otel };
     }
     return this.opened;
   }
@@ -91,6 +91,8 @@ export class Home {
   get timeline(): Timeline { return this.open().timeline; }
   /** Tenants, members and roles: the projection and the rules of who may write where. */
   get tenants(): TenantGate { return this.open().tenants; }
+  /** OTel span id → logline span id, a projection of data.otel. */
+  get otel(): OtelIndex { return this.open().otel; }
 
   /** Worker threads for ed25519 in big batches (bulk append, import, verify, sync), started on first use. */
   get crypto(): CryptoPool {

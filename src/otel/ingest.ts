@@ -3,7 +3,6 @@ import type { Signer } from '../identity/ed25519.js';
 import type { Home } from '../node/home.js';
 import type { Span } from '../timeline/span.js';
 import { badOtlp } from './attributes.js';
-import { otelIndex } from './otel-index.js';
 import { parseOtlpTraces } from './otlp.js';
 import { draftFromOtel, MAX_OTLP_SPANS, parentsFirst } from './to-logline.js';
 
@@ -22,7 +21,7 @@ export interface OtlpIngestResult {
 export function ingestOtlp(home: Home, tenant: string, request: unknown, signer: Signer): OtlpIngestResult {
   const all = parseOtlpTraces(request);
   if (all.length > MAX_OTLP_SPANS) throw badOtlp(`the request has ${all.length} spans, at most ${MAX_OTLP_SPANS} are taken at once`);
-  const index = otelIndex(home.db);
+  const index = home.otel;
   const fresh = all.filter((s) => index.find(tenant, s.traceId, s.spanId) === undefined);
   const waves = parentsFirst(fresh);
   const drafts = waves.map((wave) => wave.map((s) => draftFromOtel(s, tenant)));

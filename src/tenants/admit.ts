@@ -1,6 +1,7 @@
 import { LoglineError } from '../errors/errors.js';
 import { peerTrusted } from '../federation/trust.js';
 import { didFromPeerId } from '../federation/peer-id.js';
+import { isHandle } from '../identity/keystore.js';
 import type { Home } from '../node/home.js';
 import { memberAdded } from './events.js';
 import { checkProof, decodeInvite, encodeInvite, newNonce, type InvitePayload, type JoinAnswer, type JoinRequest } from './invite.js';
@@ -56,7 +57,7 @@ export function admitJoin(home: Home, ownPeer: string, request: JoinRequest, rem
     if (!home.tenants.state(p.t)) throw new LoglineError('INVITE_TENANT_GONE', `tenant ${p.t} no longer exists on the inviting node`);
     const peerDid = didFromPeerId(remotePeer);
     if (peerDid === null) throw new LoglineError('JOIN_BAD_PEER', 'the joining peer has no ed25519 peer id');
-    const joinHandle = typeof request.handle === 'string' && /^[a-z0-9][a-z0-9._-]{0,63}$/.test(request.handle) ? request.handle : undefined;
+    const joinHandle = typeof request.handle === 'string' && isHandle(request.handle) ? request.handle : undefined;
     // claim the token first (one winner among concurrent joins), give it back if the admission fails
     const claim = home.db.prepare('UPDATE invites SET used_at = ?, used_by = ? WHERE nonce = ? AND used_at IS NULL').run(Date.now(), request.did, p.n);
     if (claim.changes !== 1) throw new LoglineError('INVITE_USED', 'the invitation was used already: a token admits one node');

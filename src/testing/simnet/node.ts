@@ -7,10 +7,9 @@ import { peerIdFromDid } from '../../identity/did-key.js';
 import { inlineCrypto } from '../../identity/crypto-pool.js';
 import type { Signer } from '../../identity/ed25519.js';
 import { emptyStats, type PeerStats } from '../../federation/peer-info.js';
-import { SyncSession, type FrameChannel, type SyncHost } from '../../federation/protocols/sync/session.js';
-import { loadTrust, peerTrusted, type PeerTrust, type TrustLevel } from '../../federation/trust.js';
+import { relayCommit, SyncSession, type FrameChannel, type SyncHost } from '../../federation/protocols/sync/session.js';
+import { loadTrust, peerTrusted, touchesTrust, trustChanged, type PeerTrust, type TrustLevel } from '../../federation/trust.js';
 import { Home } from '../../node/home.js';
-import { TENANT_EVENTS } from '../../tenants/events.js';
 import type { Draft } from '../../timeline/build.js';
 import type { Span } from '../../timeline/span.js';
 
@@ -110,17 +109,12 @@ export class SimNode {
   private reloadTrust(): void {
     const before = this.trustTable;
     this.trustTable = loadTrust(this.home.repo, new Set([this.did]));
-    for (const [peer, session] of this.sessions) {
-      const was = [...(before.get(peer)?.tenants ?? [])].sort().join();
-      const now = [...(this.trustTable.get(peer)?.tenants ?? [])].sort().join();
-      if (was !== now) void session.close();
-    }
+    for (const [peer, session] of this.sessions) if (trustChanged(before, this.trustTable, peer)) void session.close();
   }
 
   /** As Federation.committed. */
   private committed(spans: readonly Span[], from: string | null): void {
-    if (spans.some((s) => s.kind === 'system' && s.title.startsWith('peer.'))) this.reloadTrust();
-    for (const session of this.sessions.values()) session.push(spans, from);
-    if (spans.some((s) => s.kind === 'system' && TENANT_EVENTS.has(s.title))) for (const session of this.sessions.values()) void session.round();
+    if (touchesTrust(spans)) this.reloadTrust();
+    relayCommit(this.sessions.values(), spans, from);
   }
 }

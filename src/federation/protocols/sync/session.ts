@@ -2,6 +2,7 @@ import type { IngestResult } from '../../../timeline/timeline.js';
 import { chainRange, headsDigest, tenantHeads, type Head } from '../../../timeline/frontier.js';
 import type { Span } from '../../../timeline/span.js';
 import type { SpansRepo } from '../../../store/spans-repo.js';
+import { TENANT_EVENTS } from '../../../tenants/events.js';
 import { LoglineError } from '../../../errors/errors.js';
 import type { PeerStats } from '../../peer-info.js';
 import type { TrustLevel } from '../../trust.js';
@@ -40,6 +41,18 @@ const CAPS = ['heads', 'want', 'live'];
  */
 /** Refusals by the tenant's membership rules: the span is valid, the sender honest, the order maybe unlucky. */
 const POLICY_CODES: ReadonlySet<string> = new Set(['NOT_A_MEMBER', 'ROLE_FORBIDDEN']);
+
+/**
+ * What a node does with a commit for its sessions: push it live, and after a membership change start a round, so
+ * that spans a peer sent earlier and this node refused are asked for again.
+ */
+export function relayCommit(sessions: Iterable<SyncSession>, spans: readonly Span[], from: string | null): void {
+  const membership = spans.some((s) => s.kind === 'system' && TENANT_EVENTS.has(s.title));
+  for (const session of sessions) {
+    session.push(spans, from);
+    if (membership) void session.round();
+  }
+}
 
 export class SyncSession {
   readonly peer: string;
