@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Home } from '../node/home.js';
 import { BIN, cliEnv, initHome } from '../testing/cli.js';
-import { duration, renderProgress } from './progress.js';
+import { Progress, duration, renderProgress } from './progress.js';
 
 describe('renderProgress', () => {
   it('shows a bar, percent, count, rate and ETA when the total is known', () => {
@@ -19,6 +19,26 @@ describe('renderProgress', () => {
   it('takes the share done from a fraction in another unit (bytes of a file of lines)', () => {
     expect(renderProgress({ label: 'import', done: 1000, fraction: 0.5, unit: 'lines', elapsedMs: 10_000 }))
       .toBe('import  ██████████░░░░░░░░░░   50%  1,000 lines  100/s  eta 10s');
+  });
+
+  it('draws a newly known total and the last step at once, other updates at most every 100 ms', () => {
+    let t = 0;
+    const writes: string[] = [];
+    const stream = { isTTY: true, columns: 120, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream;
+    const bar = new Progress({ label: 'verify', stream, now: () => t });
+    t = 250;
+    bar.add(0); // a ticker's frame, no total yet
+    t = 260;
+    bar.update(500, { total: 1000 });
+    t = 270;
+    bar.update(600, { total: 1000 }); // within 100 ms of the last frame, same total: skipped
+    t = 280;
+    bar.update(1000, { total: 1000 });
+    expect(writes.map((w) => w.replace('\r\x1b[2K', '').split('  ').slice(0, 4).join('  '))).toEqual([
+      'verify  0 spans  0/s  1s',
+      'verify  ██████████░░░░░░░░░░   50%  500/1,000 spans',
+      'verify  ████████████████████  100%  1,000/1,000 spans',
+    ]);
   });
 
   it('writes durations as people read them', () => {

@@ -49,10 +49,13 @@ export class Progress {
 
   /** Sets the count (and the total or the fraction when they become known); redraws when due. */
   update(done: number, more: { total?: number; fraction?: number } = {}): void {
+    // a newly known total and the last step are drawn at once: a short run still shows its bar, and ends full
+    const news = more.total !== undefined && more.total !== this.state.total;
     this.state.done = done;
     if (more.total !== undefined) this.state.total = more.total;
     if (more.fraction !== undefined) this.state.fraction = more.fraction;
-    this.draw();
+    const finished = this.state.total !== undefined && done >= this.state.total;
+    this.draw(news || finished);
   }
 
   add(n = 1): void {
@@ -71,10 +74,10 @@ export class Progress {
     this.drawnAt = -Infinity;
   }
 
-  private draw(): void {
+  private draw(now = false): void {
     if (!this.active) return;
     const t = this.now();
-    if (t - this.drawnAt < REDRAW_MS) return;
+    if (!now && t - this.drawnAt < REDRAW_MS) return;
     this.drawnAt = t;
     const line = renderProgress({ ...this.state, elapsedMs: t - this.started });
     const width = (this.stream.columns ?? 80) - 1;
