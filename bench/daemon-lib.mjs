@@ -28,6 +28,8 @@ export const PROFILE = flag('prof') || process.env.BENCH_PROF === '1';
  * (Node 20 refuses --cpu-prof in NODE_OPTIONS).
  */
 export async function startDaemon(home, { prof = PROFILE, label = 'daemon', env = {}, args = [] } = {}) {
+  // a p2p node as in production, on a free loopback port: two daemons (or another bench) never collide on 4141
+  if (!args.includes('--listen')) args = [...args, '--listen', '/ip4/127.0.0.1/tcp/0'];
   let profDir = null;
   if (prof) {
     profDir = join(OUT, 'prof', `${label}-${new Date().toISOString().replace(/[:.]/g, '-')}`);

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +133,22 @@ describe('daemon lifecycle', () => {
     expect(h.run(['node', 'restart']).code).toBe(0);
     expect(h.run(['node', 'stop']).stdout).toMatch(/^stopped \(pid \d+\)\n$/);
     expect(h.run(['node', 'stop']).stdout).toBe('not running\n');
+  });
+
+  it('says which listen address is taken, and leaves no lock behind', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const r = h.run(['node', 'start', '--listen', `/ip4/127.0.0.1/tcp/${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`LISTEN_FAILED: cannot listen on /ip4/127.0.0.1/tcp/${port} (port in use)`);
+      expect(r.stderr).not.toContain('bug in logline');
+      expect(existsSync(join(h.home, 'run', 'node.lock'))).toBe(false);
+      expect(h.run(['node', 'status']).code).toBe(3);
+    } finally {
+      holder.close();
+    }
   });
 
   it('writes a systemd user unit for this home', () => {

@@ -102,6 +102,8 @@ export class Federation {
       streamMuxers: [yamux()],
       peerDiscovery,
       services: { identify: identify(), ping: ping() },
+    }).catch((e: Error) => {
+      throw e.name === 'UnsupportedListenAddressesError' ? listenError(this.init.listen, e) : e;
     });
     // mDNS finds peers but does not dial them: the dial loop does, for trusted ones
     this.node.addEventListener('peer:discovery', (e) => {
@@ -314,4 +316,12 @@ function channelOf({ lpStream }: Modules, stream: Stream): FrameChannel {
 /** The handle of the node key (the identity created by `init`), whose key is also the libp2p identity. */
 export function nodeHandle(home: Home): string {
   return home.keystore.list().find((i) => i.node)?.handle ?? home.defaultIdentity();
+}
+
+/** A listen address that cannot be bound (a port in use, an address not of this machine), said plainly. */
+function listenError(listen: readonly string[], e: Error): LoglineError {
+  const reasons = [...e.message.matchAll(/(\/\S+): Error: listen (\w+)/g)].map(([, addr, code]) => `${addr} (${code === 'EADDRINUSE' ? 'port in use' : code})`);
+  return new LoglineError('LISTEN_FAILED', `cannot listen on ${reasons.length > 0 ? reasons.join(', ') : listen.join(', ')}`, {
+    hint: 'another program (or another logline node) holds the port: give another with `node start --listen /ip4/0.0.0.0/tcp/PORT` or the `listen` setting; port 0 takes a free one',
+  });
 }
