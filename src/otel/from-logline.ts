@@ -2,6 +2,7 @@ import { canonicalJson } from '../timeline/jcs.js';
 import type { Span } from '../timeline/span.js';
 import { VERSION } from '../version.js';
 import { jsonToAttributes, type KeyValue } from './attributes.js';
+import { isOtelSpanId, isTraceId } from './ids.js';
 import { otelIdsOf } from './otel-index.js';
 import { SPAN_KINDS, STATUS_CODES } from './otlp.js';
 import { ATTR } from './to-logline.js';
@@ -27,7 +28,7 @@ export class OtlpWriter {
     for (const span of spans) {
       const otel = (span.data?.otel ?? {}) as Record<string, unknown>;
       const resource = isObject(otel.resource) ? otel.resource : { 'service.name': 'logline' };
-      const scope = isObject(otel.scope) ? otel.scope : { name: 'logline', version: VERSION };
+      const scope = isObject(otel.scope) ? scopeOf(otel.scope) : { name: 'logline', version: VERSION };
       const key = canonicalJson([resource, scope]);
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { resource, scope, spans: [] }));
@@ -67,7 +68,8 @@ export class OtlpWriter {
       out.events = otel.events.filter(isObject).map((e) => ({ name: String(e.name ?? ''), timeUnixNano: String(nanosOf(e.time_unix_nano) ?? startNs), attributes: jsonToAttributes(isObject(e.attributes) ? e.attributes : {}) }));
     }
     if (Array.isArray(otel.links)) {
-      out.links = otel.links.filter(isObject).map((l) => ({ traceId: l.trace_id, spanId: l.span_id, attributes: jsonToAttributes(isObject(l.attributes) ? l.attributes : {}) }));
+      // data.otel is span data: a link without valid ids would make a receiver refuse the whole request
+      out.links = otel.links.filter((l) => isObject(l) && isTraceId(l.trace_id) && isOtelSpanId(l.span_id)).map((l) => ({ traceId: l.trace_id, spanId: l.span_id, attributes: jsonToAttributes(isObject(l.attributes) ? l.attributes : {}) }));
     }
     if (typeof otel.trace_state === 'string') out.traceState = otel.trace_state;
     return out;
@@ -91,6 +93,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** An InstrumentationScope of the name and version that are strings: the schema knows no other field of ours. */
+function scopeOf(scope: Record<string, unknown>): { name?: string; version?: string } {
+  return {
+    ...(typeof scope.name === 'string' ? { name: scope.name } : {}),
+    ...(typeof scope.version === 'string' ? { version: scope.version } : {}),
+  };
+}
+
+/** A fixed64 of nanoseconds kept in `data.otel` as a decimal string. */
 function nanosOf(v: unknown): bigint | undefined {
-  return typeof v === 'string' && /^\d{1,20}$/.test(v) ? BigInt(v) : undefined;
+  return typeof v === 'string' && /^\d{1,20}$/.test(v) && BigInt(v) < 2n ** 64n ? BigInt(v) : undefined;
 }
