@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { backup } from '../../ops/backup.js';
@@ -15,7 +16,8 @@ export default function register(program: Command): void {
     .option('--force', 'overwrite the file if it exists')
     .addHelpText('after', `
 The copy is made with SQLite's online backup API from a read connection of this process: a running daemon
-is not paused (WAL lets it write meanwhile) and the copy is one consistent snapshot. manifest.json records
+is not paused (WAL lets it write meanwhile) and the copy is one consistent snapshot. The process runs at a
+lower CPU priority (nice +10), so that on a busy machine the daemon's appends come first. manifest.json records
 the logline version, the schema, span counts per tenant and the sha256 of the database copy.
 Without --keys the backup holds no private key; keep the key files safe some other way.
 
@@ -28,6 +30,7 @@ Examples:
       const home = ctx.home();
       const out = resolve(file);
       const keys = opts.keys ? { bundle: { v: 1 as const, keys: home.keystore.rawFiles() }, passphrase: await backupPassphrase(ctx) } : undefined;
+      yieldCpu();
       const started = Date.now();
       const bar = ctx.out.progress('backup', { unit: 'pages' });
       const result = await backup({
@@ -49,4 +52,13 @@ Examples:
 
 async function backupPassphrase(ctx: Context): Promise<string> {
   return ctx.passphrase() ?? promptNewSecret('passphrase to seal the keys in the backup: ');
+}
+
+/** Backups are background work: this process lowers its CPU priority (nice +10), so the daemon's appends come first. */
+function yieldCpu(): void {
+  try {
+    setPriority(Math.min(19, getPriority() + 10));
+  } catch {
+    // not allowed here: the backup runs at the normal priority
+  }
 }
