@@ -7,7 +7,7 @@ import { buildProgram } from '../dist/cli/program.js';
 import { generatedFiles, manList } from '../dist/cli/generate/index.js';
 
 const root = new URL('../', import.meta.url);
-const files = generatedFiles(buildProgram());
+const files = generatedFiles(await buildProgram());
 for (const dir of ['man', 'completions']) {
   for (const name of readdirSync(new URL(`${dir}/`, root))) {
     if (name !== 'README.md' && !(`${dir}/${name}` in files)) rmSync(new URL(`${dir}/${name}`, root)); // a command that went away

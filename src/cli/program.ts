@@ -25,7 +25,7 @@ export function invokedCommand(argv: readonly string[]): string | undefined {
 }
 
 /** Builds the command tree: global flags, then the command modules (all, or only `only`). */
-export function buildProgram(only?: string): Command {
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('logline')
     .description('A verifiable, append-only timeline of signed spans: log, query, verify and replicate')
     .version(VERSION, '-V, --version', 'print the version')
@@ -37,7 +37,8 @@ export function buildProgram(only?: string): Command {
     .addOption(new Option('--passphrase-file <file>', 'read the key passphrase from a file (or env LOGLINE_PASSPHRASE)'))
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const [name, register] of Object.entries(COMMANDS)) if (only === undefined || name === only) register(program);
+  const chosen = Object.entries(COMMANDS).filter(([name]) => only === undefined || name === only);
+  for (const register of await Promise.all(chosen.map(([, load]) => load()))) register(program);
   for (const cmd of program.commands) inheritSettings(cmd);
   return program;
 }
@@ -50,7 +51,7 @@ function inheritSettings(cmd: Command): void {
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 error, 2 usage, 3 daemon unreachable. */
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram(invokedCommand(argv));
+  const program = await buildProgram(invokedCommand(argv));
   let code: number = EXIT.OK;
   try {
     await program.parseAsync(argv);

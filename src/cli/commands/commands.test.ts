@@ -15,7 +15,7 @@ function leaves(cmd: Command, path: string[] = []): { path: string; cmd: Command
 }
 
 describe('the command tree', () => {
-  it('every command has a description, every flag and argument a help line', () => {
+  it('every command has a description, every flag and argument a help line', async () => {
     const walk = (cmd: Command, path: string): void => {
       for (const sub of cmd.commands) {
         const where = `${path} ${sub.name()}`.trim();
@@ -25,13 +25,13 @@ describe('the command tree', () => {
         walk(sub, where);
       }
     };
-    const program = buildProgram();
+    const program = await buildProgram();
     for (const opt of program.options) expect(opt.description, opt.flags).not.toBe('');
     walk(program, '');
   });
 
-  it('--json is a global flag, so every command takes it', () => {
-    expect(buildProgram().options.map((o) => o.long)).toContain('--json');
+  it('--json is a global flag, so every command takes it', async () => {
+    expect((await buildProgram()).options.map((o) => o.long)).toContain('--json');
   });
 });
 
@@ -104,7 +104,7 @@ describe('--json on every command that prints data', () => {
     ['completion', { args: ['bash'], output: 'script' }],
   ];
 
-  it('prints JSON for each, also for errors (the envelope); commands not listed here print JSON or nothing', () => {
+  it('prints JSON for each, also for errors (the envelope); commands not listed here print JSON or nothing', async () => {
     const known = new Map(samples());
     const checked: string[] = [];
     for (const [path, s] of known) {
@@ -118,13 +118,13 @@ describe('--json on every command that prints data', () => {
       expect(r.stdout, path).not.toContain('\x1b');
       checked.push(path);
     }
-    for (const { path } of leaves(buildProgram())) {
+    for (const { path } of leaves(await buildProgram())) {
       if (known.has(path)) continue;
       // a command added since this list was written: with --json and no arguments it prints JSON or nothing
       const r = h.run(['--json', ...path.split(' ')]);
       if (r.stdout.trim() !== '') expect(() => JSON.parse(r.stdout), `${path} --json prints JSON`).not.toThrow();
       checked.push(path);
     }
-    expect(checked.sort()).toEqual(leaves(buildProgram()).map((l) => l.path).sort());
+    expect(checked.sort()).toEqual(leaves(await buildProgram()).map((l) => l.path).sort());
   });
 });

@@ -16,6 +16,6 @@ Install:
       // the whole tree, whatever this run registered; both modules are needed only here
       const { buildProgram } = await import('../program.js');
       const { completionScript } = await import('../generate/index.js');
-      contextOf(cmd).out.line(completionScript(buildProgram(), shell).replace(/\n$/, ''));
+      contextOf(cmd).out.line(completionScript(await buildProgram(), shell).replace(/\n$/, ''));
     });
 }

@@ -1,38 +1,42 @@
 import type { Command } from 'commander';
-import backup from './backup.js';
-import completion from './completion.js';
-import config from './config.js';
-import doctor from './doctor.js';
-import exportCmd from './export.js';
-import id from './id.js';
-import importCmd from './import.js';
-import init from './init.js';
-import invite from './invite.js';
-import join from './join.js';
-import log from './log.js';
-import member from './member.js';
-import node from './node.js';
-import paths from './paths.js';
-import restore from './restore.js';
-import peer from './peer.js';
-import plugin from './plugin.js';
-import rules from './rules.js';
-import run from './run.js';
-import schedule from './schedule.js';
-import search from './search.js';
-import span from './span.js';
-import sync from './sync.js';
-import tail from './tail.js';
-import task from './task.js';
-import tenant from './tenant.js';
-import timeline from './timeline.js';
-import token from './token.js';
-import top from './top.js';
-import verify from './verify.js';
-import version from './version.js';
 
-/** Every command by name, sorted: one file per noun. */
-export const COMMANDS: Readonly<Record<string, (program: Command) => void>> = {
-  backup, completion, config, doctor, export: exportCmd, id, import: importCmd, init, invite, join, log, member, node, paths, peer, plugin, restore, rules,
-  run, schedule, search, span, sync, tail, task, tenant, timeline, token, top, verify, version,
+type Register = (program: Command) => void;
+const lazy = (load: () => Promise<{ default: Register }>) => async () => (await load()).default;
+
+/**
+ * Every command by name, sorted: one file per noun. Loaded on demand: a command's modules (and what they
+ * import, node:crypto among them) are evaluated only when it is registered, so `log` does not pay for `backup`.
+ */
+export const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  backup: lazy(() => import('./backup.js')),
+  completion: lazy(() => import('./completion.js')),
+  config: lazy(() => import('./config.js')),
+  doctor: lazy(() => import('./doctor.js')),
+  export: lazy(() => import('./export.js')),
+  id: lazy(() => import('./id.js')),
+  import: lazy(() => import('./import.js')),
+  init: lazy(() => import('./init.js')),
+  invite: lazy(() => import('./invite.js')),
+  join: lazy(() => import('./join.js')),
+  log: lazy(() => import('./log.js')),
+  member: lazy(() => import('./member.js')),
+  node: lazy(() => import('./node.js')),
+  paths: lazy(() => import('./paths.js')),
+  peer: lazy(() => import('./peer.js')),
+  plugin: lazy(() => import('./plugin.js')),
+  restore: lazy(() => import('./restore.js')),
+  rules: lazy(() => import('./rules.js')),
+  run: lazy(() => import('./run.js')),
+  schedule: lazy(() => import('./schedule.js')),
+  search: lazy(() => import('./search.js')),
+  span: lazy(() => import('./span.js')),
+  sync: lazy(() => import('./sync.js')),
+  tail: lazy(() => import('./tail.js')),
+  task: lazy(() => import('./task.js')),
+  tenant: lazy(() => import('./tenant.js')),
+  timeline: lazy(() => import('./timeline.js')),
+  token: lazy(() => import('./token.js')),
+  top: lazy(() => import('./top.js')),
+  verify: lazy(() => import('./verify.js')),
+  version: lazy(() => import('./version.js')),
 };

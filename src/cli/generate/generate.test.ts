@@ -7,7 +7,7 @@ import { buildProgram } from '../program.js';
 import { COMPLETION_FILES, generatedFiles, manList } from './index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const files = generatedFiles(buildProgram());
+const files = generatedFiles(await buildProgram());
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 describe('completions and man pages are generated from the command tree', () => {
