@@ -17,3 +17,10 @@ export const LEASE_GRACE_MS = 30_000;
 export const MAX_TIMER_MS = 60_000;
 /** The shortest wait for the next due task, so that a clock step can never make the engine spin. */
 export const MIN_TIMER_MS = 5;
+/**
+ * The most tasks one cycle picks. Inline ones (emit) are recorded in that cycle's one transaction, three spans
+ * each, signed together in the crypto pool: a bigger batch spreads the cost of a commit and a trip to the signing
+ * worker over more tasks, and holds the main thread longer (at 256, about 50 ms each to build and to store on two
+ * busy cores).
+ */
+export const CYCLE_TASKS = 256;

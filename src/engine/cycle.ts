@@ -1,68 +1,91 @@
 import { LoglineError } from '../errors/errors.js';
-import type { Signer } from '../identity/ed25519.js';
-import type { Span } from '../timeline/span.js';
-import type { Timeline } from '../timeline/timeline.js';
+import type { Builder } from '../timeline/timeline.js';
+import { LEASE_GRACE_MS } from './constants.js';
 import { errorFacts } from './errors.js';
-import { appendGroups, finishedDraft, startedDraft } from './record.js';
+import { finishedDraft, startedDraft } from './record.js';
 import { nextStep, type Ending } from './run.js';
-import type { EngineStore } from './store.js';
+import type { EngineStore, RunEnd } from './store.js';
 import type { TaskRow } from './task.js';
-
-export interface CycleParts {
-  timeline: Timeline;
-  signer: Signer;
-  store: EngineStore;
-}
 
 export type Ended = Ending & { finishedAt: number };
 
-export interface CycleRecord {
-  /** The tasks claimed in this cycle with their `task.started` span, or why it could not be written. */
-  claimed: { task: TaskRow; span: Span | LoglineError }[];
-  finished: { ending: Ended; seconds: number }[];
-  /** Runs whose `task.finished` span could not be written (their rows are updated all the same). */
-  unrecorded: { task: TaskRow; error: LoglineError }[];
+/** What one cycle takes in: runs that ended since the last one, and the tasks it picked, in order. */
+export interface CycleInput {
+  /** Runs launched by an earlier cycle that ended since. */
+  ended: readonly Ended[];
+  /** The picked tasks (attempt counted), each with how its inline run went, or null: launched once the cycle commits. */
+  picked: readonly { task: TaskRow; inline: Omit<Ended, 'startedSpan'> | null }[];
+  now: number;
+}
+
+/** What one cycle records (the spans are built by then) and then does. */
+export interface CyclePlan {
+  /** Runs that ended; `queued`: the task started in this cycle, so its row is still queued. */
+  ends: { end: RunEnd; queued: boolean; seconds: number; unrecorded: LoglineError | null }[];
+  /** Tasks to launch once the cycle commits, with their `task.started` span. */
+  launches: { task: TaskRow; startedSpan: string }[];
 }
 
 /**
- * One cycle of the engine's bookkeeping, in the caller's transaction (one commit for the whole cycle): the spans
- * that successful runs return and the `task.started` spans of the newly claimed tasks in one append, then the
- * `task.finished` spans in a second one (they name the spans of the first), then the task rows — finished, or
- * queued again for a retry — and the runs' history.
+ * Builds the spans of one cycle, in the order they commit: for each run that ended, the spans it returned and
+ * its `task.finished`; then for each picked task its `task.started`, and for an inline one what its run
+ * returned and its `task.finished`. A refused group fails only its own task. Has no effect of its own (the
+ * timeline may build again).
  */
-export function recordCycle(parts: CycleParts, endings: readonly Ended[], picked: readonly TaskRow[], now: number): CycleRecord {
-  const { timeline, signer, store } = parts;
-  const effects = endings.map((e) => (e.outcome === 'succeeded' ? e.result?.spans ?? [] : []));
-  const first = appendGroups(timeline, [...effects, ...picked.map((task) => [startedDraft(task, now)])], signer);
-  const emitted = endings.map((e, i) => {
-    const r = first[i];
-    if (!(r instanceof LoglineError)) return r.map((s) => s.id);
+export function planCycle(b: Builder, input: CycleInput): CyclePlan {
+  const plan: CyclePlan = { ends: [], launches: [] };
+  for (const e of input.ended) plan.ends.push(recordEnd(b, e, false));
+  for (const { task, inline } of input.picked) {
+    const started = b.add([startedDraft(task, input.now)]);
+    if (started instanceof LoglineError) {
+      // a run that cannot be recorded (this node may not write in the tenant) must not run unrecorded
+      const refused = { task, outcome: 'failed', error: started, result: null, permanent: true, startedAt: input.now, finishedAt: input.now } as const;
+      plan.ends.push(recordEnd(b, { ...refused, startedSpan: null }, true));
+    } else if (inline) {
+      plan.ends.push(recordEnd(b, { ...inline, startedSpan: started[0].span.id }, true));
+    } else {
+      plan.launches.push({ task, startedSpan: started[0].span.id });
+    }
+  }
+  return plan;
+}
+
+/**
+ * Writes the cycle's rows, in the transaction of its spans. Returns the ids of picked tasks that are no longer
+ * queued (cancelled meanwhile), for the caller to roll back and leave out; none when every row is written.
+ */
+export function applyCycle(store: EngineStore, plan: CyclePlan, owner: string, now: number): number[] {
+  const conflicts: number[] = [];
+  for (const { task, startedSpan } of plan.launches) {
+    if (!store.claim(task.id, owner, now, now + task.timeout_ms + LEASE_GRACE_MS, startedSpan)) conflicts.push(task.id);
+  }
+  for (const { end, queued } of plan.ends) {
+    if (!queued) store.end(end);
+    else if (!store.endQueued(end)) conflicts.push(end.task.id);
+  }
+  return conflicts;
+}
+
+/** The spans a run returned and its `task.finished`, and the row that follows from them. */
+function recordEnd(b: Builder, e: Ended, queued: boolean): CyclePlan['ends'][number] {
+  let ending = e;
+  let emitted: string[] = [];
+  const spans = e.outcome === 'succeeded' ? e.result?.spans ?? [] : [];
+  if (spans.length > 0) {
+    const r = b.add(spans);
     // the run's spans were refused: the run failed, and retrying it would write the same spans
-    Object.assign(e, { outcome: 'failed', error: r, permanent: true, result: null });
-    return [];
-  });
-  const steps = endings.map((e) => nextStep(e, e.finishedAt));
-  const results = endings.map((e, i) => (e.outcome === 'succeeded' ? { ...e.result?.data, ...(emitted[i].length > 0 ? { spans: emitted[i] } : {}) } : null));
-  const errors = endings.map((e) => (e.error === null ? null : errorFacts(e.error)));
-  const seconds = endings.map((e) => (e.finishedAt - e.startedAt) / 1000);
-  const finished = appendGroups(timeline, endings.map((e, i) => [finishedDraft(e.task, {
-    outcome: e.outcome, final: steps[i].status !== 'queued', retryAt: steps[i].retryAt, error: errors[i], result: results[i],
-    seconds: seconds[i], startedSpan: e.startedSpan,
-  }, e.finishedAt)]), signer);
-  const unrecorded: CycleRecord['unrecorded'] = [];
-  endings.forEach((e, i) => {
-    const span = finished[i];
-    if (span instanceof LoglineError) unrecorded.push({ task: e.task, error: span });
-    store.end({
-      task: e.task, outcome: e.outcome, status: steps[i].status, retryAt: steps[i].retryAt, error: errors[i], result: results[i],
-      startedAt: e.startedAt, finishedAt: e.finishedAt, startedSpan: e.startedSpan, finishedSpan: span instanceof LoglineError ? null : span[0].id,
-    });
-  });
-  const claimed = picked.map((task, i) => {
-    const r = first[endings.length + i];
-    if (r instanceof LoglineError) return { task, span: r };
-    store.setRunSpan(task.id, r[0].id);
-    return { task, span: r[0] };
-  });
-  return { claimed, finished: endings.map((ending, i) => ({ ending, seconds: seconds[i] })), unrecorded };
+    if (r instanceof LoglineError) ending = { ...e, outcome: 'failed', error: r, permanent: true, result: null };
+    else emitted = r.map((s) => s.span.id);
+  }
+  const { task, outcome, startedAt, finishedAt, startedSpan } = ending;
+  const step = nextStep(ending, finishedAt);
+  const result = outcome === 'succeeded' ? { ...ending.result?.data, ...(emitted.length > 0 ? { spans: emitted } : {}) } : null;
+  const error = ending.error === null ? null : errorFacts(ending.error);
+  const seconds = (finishedAt - startedAt) / 1000;
+  const finished = b.add([finishedDraft(task, { outcome, final: step.status !== 'queued', retryAt: step.retryAt, error, result, seconds, startedSpan }, finishedAt)]);
+  const finishedSpan = finished instanceof LoglineError ? null : finished[0].span.id;
+  return {
+    end: { task, outcome, status: step.status, retryAt: step.retryAt, error, result, startedAt, finishedAt, startedSpan, finishedSpan },
+    queued, seconds, unrecorded: finished instanceof LoglineError ? finished : null,
+  };
 }

@@ -1,8 +1,4 @@
-import { LoglineError } from '../errors/errors.js';
-import type { Signer } from '../identity/ed25519.js';
 import type { Draft } from '../timeline/build.js';
-import type { Span } from '../timeline/span.js';
-import type { Timeline } from '../timeline/timeline.js';
 import { PRIORITIES, iso, type RunOutcome, type TaskRow } from './task.js';
 
 /**
@@ -48,30 +44,4 @@ function facts(task: TaskRow): Record<string, unknown> {
 
 function withCause(task: TaskRow, draft: Draft): Draft {
   return task.caused_by ? { ...draft, caused_by: task.caused_by } : draft;
-}
-
-/**
- * Appends groups of drafts in one call, inside the caller's transaction; when that batch is refused, each group
- * alone (all or nothing per group), so that one bad span (a payload the timeline rejects, a tenant this node may
- * not write) fails only its own task.
- */
-export function appendGroups(timeline: Timeline, groups: readonly (readonly Draft[])[], signer: Signer): (Span[] | LoglineError)[] {
-  const all = groups.flat();
-  if (all.length === 0) return groups.map(() => []);
-  try {
-    const spans = timeline.append(all, signer);
-    let at = 0;
-    return groups.map((g) => spans.slice(at, (at += g.length)));
-  } catch (e) {
-    if (!(e instanceof LoglineError)) throw e;
-    if (groups.length === 1) return [e];
-  }
-  return groups.map((g) => {
-    try {
-      return g.length === 0 ? [] : timeline.append(g, signer);
-    } catch (e) {
-      if (e instanceof LoglineError) return e;
-      throw e;
-    }
-  });
 }

@@ -7,8 +7,11 @@ export class RoundRobin {
   private turn = 0;
   private readonly served = new Map<string, number>();
 
-  /** Up to `max` tasks from the tenants' ordered candidates, interleaved by round; marks the tenants served. */
-  pick<T extends { id: number }>(candidates: ReadonlyMap<string, readonly T[]>, max: number): { tenant: string; task: T }[] {
+  /**
+   * Up to `max` tasks from the tenants' ordered candidates, interleaved by round; marks the tenants served. The
+   * picks end before the first task that does not `fit` (no slot for it), so that none overtakes another.
+   */
+  pick<T extends { id: number }>(candidates: ReadonlyMap<string, readonly T[]>, max: number, fits: (task: T) => boolean = () => true): { tenant: string; task: T }[] {
     const tenants = [...candidates.entries()].filter(([, list]) => list.length > 0)
       .sort(([a, la], [b, lb]) => (this.served.get(a) ?? -1) - (this.served.get(b) ?? -1) || la[0].id - lb[0].id)
       .map(([t]) => t);
@@ -18,6 +21,7 @@ export class RoundRobin {
       for (const tenant of tenants) {
         const task = candidates.get(tenant)![round];
         if (task === undefined) continue;
+        if (!fits(task)) return out;
         any = true;
         out.push({ tenant, task });
         this.served.set(tenant, ++this.turn);

@@ -25,6 +25,9 @@ export const ABORTS = {
   stop: () => new LoglineError('TASK_INTERRUPTED', 'the daemon stopped while the task ran', { hint: 'it runs again after the restart if its policy says retry' }),
 };
 
+/** The signal of inline runs: nothing aborts them, as they take no time. */
+export const NO_ABORT = new AbortController().signal;
+
 /** Runs a claimed task's type on its payload; never throws, the outcome says how it went. */
 export async function runTask(task: TaskRow, ctx: RunContext): Promise<Pick<Ending, 'outcome' | 'error' | 'result' | 'permanent'>> {
   let run: Promise<RunResult>;
@@ -38,7 +41,7 @@ export async function runTask(task: TaskRow, ctx: RunContext): Promise<Pick<Endi
     return { outcome: 'failed', error: e, result: null, permanent: true };
   }
   try {
-    const result = await settleOrAbort(run, ctx.signal);
+    const result = ctx.signal === NO_ABORT ? await run : await settleOrAbort(run, ctx.signal);
     if (ctx.signal.aborted) return aborted(ctx.signal.reason);
     return { outcome: 'succeeded', error: null, result, permanent: false };
   } catch (e) {

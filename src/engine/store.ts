@@ -30,13 +30,17 @@ export class EngineStore {
           SELECT (SELECT min(tenant) FROM tasks WHERE status = 'queued')
           UNION ALL SELECT (SELECT min(tenant) FROM tasks WHERE status = 'queued' AND tenant > t.tenant) FROM t WHERE t.tenant IS NOT NULL
         ) SELECT tenant FROM t WHERE tenant IS NOT NULL`).pluck(),
+      // those of the cycles in flight are left out here: a row read costs more than the index walk past it
       candidates: db.prepare(`SELECT * FROM tasks INDEXED BY tasks_ready WHERE status = 'queued' AND tenant = ? AND scheduled_for <= ?
-        ORDER BY priority, scheduled_for, id LIMIT ?`),
+        AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY priority, scheduled_for, id LIMIT ?`),
       claim: db.prepare(`UPDATE tasks SET status = 'running', attempts = attempts + 1, owner = ?, lease_until = ?, started_at = ?,
-        finished_at = NULL, run_span = NULL, cancel_requested = 0 WHERE id = ? AND status = 'queued'`),
-      runSpan: db.prepare('UPDATE tasks SET run_span = ? WHERE id = ?'),
+        finished_at = NULL, run_span = ?, cancel_requested = 0 WHERE id = ? AND status = 'queued'`),
       end: db.prepare(`UPDATE tasks SET status = ?, scheduled_for = coalesce(?, scheduled_for), finished_at = ?, owner = NULL,
         lease_until = NULL, error = ?, result = coalesce(?, result) WHERE id = ?`),
+      // claim and end in one: a run that started and ended in the same cycle
+      endQueued: db.prepare(`UPDATE tasks SET status = ?, attempts = attempts + 1, scheduled_for = coalesce(?, scheduled_for), started_at = ?,
+        finished_at = ?, run_span = ?, owner = NULL, lease_until = NULL, cancel_requested = 0, error = ?, result = coalesce(?, result)
+        WHERE id = ? AND status = 'queued'`),
       run: db.prepare(`INSERT OR REPLACE INTO task_runs (task, attempt, outcome, error, started_at, finished_at, started_span, finished_span)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       running: db.prepare(`SELECT * FROM tasks WHERE status = 'running'`),
@@ -50,24 +54,33 @@ export class EngineStore {
     return this.s.tenants.all() as string[];
   }
 
-  /** The next tasks of a tenant that are due: by priority, then scheduled_for, then FIFO. */
-  candidates(tenant: string, now: number, limit: number): TaskRow[] {
-    return this.s.candidates.all(tenant, now, limit) as TaskRow[];
+  /** The next tasks of a tenant that are due, but for those `excluded`: by priority, then scheduled_for, then FIFO. */
+  candidates(tenant: string, now: number, limit: number, excluded: Iterable<number> = []): TaskRow[] {
+    return this.s.candidates.all(tenant, now, JSON.stringify([...excluded]), limit) as TaskRow[];
   }
 
-  /** Moves a queued task to running under this owner's lease; false when someone else got it first. */
-  claim(id: number, owner: string, now: number, leaseUntil: number): boolean {
-    return this.s.claim.run(owner, leaseUntil, now, id).changes === 1;
+  /**
+   * Moves a queued task to running under this owner's lease, with its `task.started` span; false when it is no
+   * longer queued (cancelled meanwhile).
+   */
+  claim(id: number, owner: string, now: number, leaseUntil: number, runSpan: string): boolean {
+    return this.s.claim.run(owner, leaseUntil, now, runSpan, id).changes === 1;
   }
 
-  setRunSpan(id: number, span: string): void {
-    this.s.runSpan.run(span, id);
-  }
-
+  /** Records the end of a run of this engine's: the task row and the run's history. */
   end(e: RunEnd): void {
     const error = e.error === null ? null : JSON.stringify(e.error);
     this.s.end.run(e.status, e.retryAt, e.finishedAt, error, e.result === null ? null : JSON.stringify(e.result), e.task.id);
     this.s.run.run(e.task.id, e.task.attempts, e.outcome, error, e.startedAt, e.finishedAt, e.startedSpan, e.finishedSpan);
+  }
+
+  /** `end` of a run that started in the same cycle, so the task is still queued; false when it is not (cancelled meanwhile). */
+  endQueued(e: RunEnd): boolean {
+    const error = e.error === null ? null : JSON.stringify(e.error);
+    const result = e.result === null ? null : JSON.stringify(e.result);
+    if (this.s.endQueued.run(e.status, e.retryAt, e.startedAt, e.finishedAt, e.startedSpan, error, result, e.task.id).changes !== 1) return false;
+    this.s.run.run(e.task.id, e.task.attempts, e.outcome, error, e.startedAt, e.finishedAt, e.startedSpan, e.finishedSpan);
+    return true;
   }
 
   /** Every task marked running: at start, they are the runs of a daemon that died. */

@@ -21,6 +21,11 @@ export interface CryptoPool {
 
 /** Below this many items a batch is done inline: posting it to a worker costs more. */
 const INLINE_BELOW = 64;
+/**
+ * Workers end after this long without a job: an idle daemon keeps no threads whose heaps the garbage collector
+ * still shrinks, a few times over the next half minute, after a burst (about 1 % of a core in that time).
+ */
+const IDLE_MS = 3000;
 const WORKER_FILE = join(PACKAGE_ROOT, 'dist', 'identity', 'crypto-worker.js');
 
 export const inlineCrypto: CryptoPool = {
@@ -37,7 +42,8 @@ type Job = CryptoJob extends infer J ? (J extends unknown ? Omit<J, 'n'> : never
 
 /**
  * A pool of worker threads for ed25519: verification is the ingest bottleneck (~10k/s per core) and signing
- * the append one (~30k/s). Workers start on first use and never keep the process alive.
+ * the append one (~30k/s). Workers start on first use, end after IDLE_MS without a job, and never keep the
+ * process alive.
  */
 export function cryptoPool(size = Math.max(1, Math.min(4, availableParallelism()))): CryptoPool {
   const workers: Worker[] = [];
@@ -45,7 +51,14 @@ export function cryptoPool(size = Math.max(1, Math.min(4, availableParallelism()
   let next = 0;
   let turn = 0;
   let starting: Promise<void> | undefined;
+  let idle: NodeJS.Timeout | undefined;
+  const stop = async () => {
+    clearTimeout(idle);
+    starting = undefined;
+    await Promise.all(workers.splice(0).map((w) => w.terminate()));
+  };
   const start = () => {
+    clearTimeout(idle);
     starting ??= (async () => {
       // loaded here, not at the top: a one-shot CLI command that never needs a worker does not pay for it
       const { Worker } = await import('node:worker_threads');
@@ -56,6 +69,11 @@ export function cryptoPool(size = Math.max(1, Math.min(4, availableParallelism()
           const job = pending.get(m.n);
           pending.delete(m.n);
           job?.resolve(m);
+          if (pending.size === 0) {
+            clearTimeout(idle);
+            idle = setTimeout(() => { if (pending.size === 0) void stop(); }, IDLE_MS);
+            idle.unref();
+          }
         });
         w.on('error', (e) => {
           for (const job of pending.values()) job.reject(e);
@@ -99,9 +117,6 @@ export function cryptoPool(size = Math.max(1, Math.min(4, availableParallelism()
       }
       return out;
     },
-    async close() {
-      await Promise.all(workers.splice(0).map((w) => w.terminate()));
-      starting = undefined;
-    },
+    close: stop,
   };
 }

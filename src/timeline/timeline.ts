@@ -2,10 +2,13 @@ import { LoglineError } from '../errors/errors.js';
 import type { Signer } from '../identity/ed25519.js';
 import { inlineCrypto, type CryptoPool } from '../identity/crypto-pool.js';
 import type { SpansRepo } from '../store/spans-repo.js';
+import { buildBatch, type Builder } from './batch.js';
 import { batchError, buildDrafts, type Built, type Draft, type Heads } from './build.js';
 import { spanRow } from './rows.js';
 import type { Span, SpanBody } from './span.js';
 import { badSignature, checkSignedSpan, verifySpan, type CheckedSpan } from './validate.js';
+
+export type { Builder } from './batch.js';
 
 export type IngestOutcome = 'stored' | 'duplicate' | 'fork';
 export type IngestResult = { outcome: IngestOutcome; span: Span } | { outcome: 'rejected'; error: LoglineError };
@@ -45,6 +48,9 @@ export const CHAIN_ERRORS = {
  */
 const CHUNK = 1000;
 
+/** Thrown in a store's transaction to roll it back when the caller's own writes refuse it. */
+const ROLL_BACK = Symbol('roll back');
+
 function chainError(code: keyof typeof CHAIN_ERRORS, message: string): LoglineError {
   return new LoglineError(code, message, { hint: CHAIN_ERRORS[code] });
 }
@@ -60,6 +66,12 @@ export class Timeline {
   readonly gate: Gate;
   private appendTurn: Promise<unknown> = Promise.resolve();
   private storeTurn: Promise<unknown> = Promise.resolve();
+  /**
+   * `appendBuilt` calls in order of storing, and the chain heads after the last one built, while `open` of them
+   * are built and not stored; `stale` once one of those had to be built again.
+   */
+  private builtStored: Promise<unknown> = Promise.resolve();
+  private built: { heads: Heads; open: number; stale: boolean } | undefined;
 
   /** `crypto` gives the worker pool for big batches (inline by default); `gate` decides who may write where. */
   constructor(repo: SpansRepo, crypto: () => CryptoPool = () => inlineCrypto, gate: Gate = OPEN_GATE) {
@@ -129,14 +141,61 @@ export class Timeline {
       return out;
     };
     // async appends in this process take turns: interleaved they would only conflict with each other
-    const turn = this.appendTurn.then(run);
+    const turn = Promise.all([this.appendTurn, this.builtStored]).then(run);
     this.appendTurn = turn.catch(() => {});
     return turn;
   }
 
-  /** Stores one signed chunk if the chains it extends are still where it was built; null otherwise. */
-  private storeChunk(chunk: readonly Built[], sigs: readonly Buffer[], author: string): Span[] | null {
-    const spans = this.repo.db.transaction(() => {
+  /**
+   * For a writer whose own rows must commit with its spans (the task engine): `build` builds local drafts in
+   * groups (each all or nothing) and returns a plan; the spans are signed in the crypto pool, then stored in one
+   * transaction with the caller's own writes, `within(plan)`, which returns false to roll both back. When it
+   * does, or another writer moved a chain meanwhile, `build` runs again (so it must have no effect of its own).
+   * Resolves to the plan that committed. Calls are built and stored in call order, each built on the chains of
+   * the ones before it, so that a caller can have the next batch built while the one before is signed.
+   */
+  appendBuilt<P>(signer: Signer, build: (b: Builder) => P, within: (plan: P) => boolean): Promise<P> {
+    const author = signer.did;
+    const readHead = (t: string) => this.headOf(author, t);
+    const make = (heads: Heads) => {
+      const batch = buildBatch(author, heads, readHead, (b) => this.gate.admitLocal(b), build);
+      const sigs = this.crypto().sign(signer, batch.built.map((b) => b.id));
+      sigs.catch(() => {}); // awaited below; not unhandled meanwhile
+      return { ...batch, sigs };
+    };
+    const before = this.builtStored;
+    const built = this.appendTurn.then(async () => {
+      // a batch built again leaves the chains unknown until the ones before this are stored
+      if (this.built?.stale) await before;
+      const batch = make(this.built?.heads ?? new Map());
+      this.built = { heads: batch.heads, open: (this.built?.open ?? 0) + 1, stale: false };
+      return batch;
+    });
+    // the next call builds once this one is built; an appendAsync waits for it to be stored too
+    this.appendTurn = built.catch(() => {});
+    const stored = before.then(() => built).then(async (first) => {
+      try {
+        // the ones before are stored: a batch that cannot be is built again on the stored chains, and those
+        // built after it on its first build are stale
+        for (let batch = first; ; batch = make(new Map())) {
+          const sigs = await batch.sigs;
+          if (this.storeChunk(batch.built, sigs, author, () => within(batch.plan)) !== null) return batch.plan;
+          this.built!.stale = true;
+        }
+      } finally {
+        if (--this.built!.open === 0) this.built = undefined;
+      }
+    });
+    this.builtStored = stored.catch(() => {});
+    return stored;
+  }
+
+  /**
+   * Stores one signed chunk, and runs `within` in its transaction, if the chains it extends are still where it
+   * was built and `within` agrees; null otherwise, with nothing stored.
+   */
+  private storeChunk(chunk: readonly Built[], sigs: readonly Buffer[], author: string, within?: () => boolean): Span[] | null {
+    const store = this.repo.db.transaction(() => {
       const checked = new Set<string>();
       for (const b of chunk) {
         if (b.span.seq === null || checked.has(b.span.tenant)) continue;
@@ -144,9 +203,18 @@ export class Timeline {
         const head = this.headOf(author, b.span.tenant);
         if ((head?.seq ?? 0) !== b.span.seq - 1 || (head?.id ?? null) !== b.span.prev) return null;
       }
-      return chunk.map((b, i) => this.insertLocal(b, sigs[i]));
-    }).immediate();
-    if (spans) this.emit(spans, null);
+      const stored = chunk.map((b, i) => this.insertLocal(b, sigs[i]));
+      if (within && !within()) throw ROLL_BACK;
+      return stored;
+    });
+    let spans: Span[] | null;
+    try {
+      spans = store.immediate();
+    } catch (e) {
+      if (e !== ROLL_BACK) throw e;
+      spans = null;
+    }
+    if (spans && spans.length > 0) this.emit(spans, null);
     return spans;
   }
 

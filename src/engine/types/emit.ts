@@ -9,6 +9,7 @@ const strings = v.array(v.string());
 /**
  * `emit`: signs and appends one span in the task's tenant. The span is appended in the transaction that marks
  * the task succeeded, so it is written exactly once. Without `caused_by`, it is caused by the task's trigger.
+ * Inline: a run only makes the draft, so the engine records many in one cycle.
  */
 export const emit = taskType({
   name: 'emit',
@@ -29,6 +30,7 @@ export const emit = taskType({
     delta_s: v.optional(v.pipe(v.number(), v.minValue(0))),
   }),
   defaults: { maxAttempts: 3, backoffMs: 1000, backoffMaxMs: 60_000, timeoutMs: 30_000, onCrash: 'retry' },
+  inline: true,
   async run(payload, ctx) {
     const causedBy = payload.caused_by ?? ctx.task.causedBy ?? undefined;
     return { spans: [{ ...payload, tenant: ctx.task.tenant, ...(causedBy ? { caused_by: causedBy } : {}) }] };

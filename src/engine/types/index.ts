@@ -28,4 +28,9 @@ export function taskTypeOf(name: string): TaskType {
   return t;
 }
 
+/** Whether tasks of that type run inline in the engine's cycle (an unknown type does not: it fails when launched). */
+export function isInline(name: string): boolean {
+  return registry.get(name)?.inline === true;
+}
+
 export type { RunContext, RunResult, TaskType } from './type.js';

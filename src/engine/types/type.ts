@@ -37,6 +37,13 @@ export interface TaskType<P = unknown> {
   defaults: TaskPolicy;
   /** Only the node's owner may queue it (the CLI, the unix socket), never an API token: it acts on the machine. */
   ownerOnly?: boolean;
+  /**
+   * Its run returns at once and does nothing but return its result (no I/O, no effect): the engine runs such tasks
+   * in its cycle, many at a time, and records each run (started, its spans, finished) and the task row in that
+   * cycle's one transaction, so they are never seen running. A batch of them holds one slot of the concurrency
+   * limit while it is recorded; no timeout applies. A run may be discarded and done again (a task cancelled meanwhile).
+   */
+  inline?: boolean;
   /** Why this type may not run for the tenant under this config (e.g. exec not enabled), or null. */
   refuse?(tenant: string, config: Config): string | null;
   run(payload: P, ctx: RunContext): Promise<RunResult>;
