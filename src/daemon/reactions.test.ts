@@ -36,6 +36,10 @@ describe('reaction rules', () => {
     when: has(span.data.amount) && span.data.amount > 100
     actions:
       - { type: task, task: emit, payload: { title: follow up a big amount }, priority: high }
+  - id: echo-pings
+    condition: { type: contains_text, field: title, text: ping }
+    actions:
+      - { type: task, task: emit, payload: { title: ping echo } }
 `);
     await ok(['rules', 'add', rules]);
     await ok(['node', 'start']);
@@ -82,5 +86,15 @@ describe('reaction rules', () => {
     expect(causedBy(id)).toHaveLength(1);
     const fired = readStore(h.home, (db) => db.prepare('SELECT count(*) FROM reactions_fired').pluck().get() as number);
     expect(fired).toBe(4);
+  });
+
+  it('a span emitted by a task that a reaction queued triggers nothing either', async () => {
+    const id = await log('ping');
+    await waitFor(() => causedBy(id).some((s) => s.title === 'ping echo'), 20_000, 'the echo');
+    // "ping echo" contains "ping": unmarked, it would queue another echo, and so on
+    await new Promise((r) => setTimeout(r, 1500));
+    const echoes = readStore(h.home, (db) => db.prepare("SELECT body FROM spans WHERE title = 'ping echo'").pluck().all() as string[]).map((b) => JSON.parse(b));
+    expect(echoes).toHaveLength(1);
+    expect(echoes[0]).toMatchObject({ caused_by: id, metadata: { reaction: { rule: 'echo-pings' } } });
   });
 });

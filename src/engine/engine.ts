@@ -284,7 +284,7 @@ export class Engine {
 
   private context(task: TaskRow, signal: AbortSignal): RunContext {
     return {
-      task: { id: task.id, tenant: task.tenant, attempt: task.attempts, causedBy: task.caused_by },
+      task: { id: task.id, tenant: task.tenant, attempt: task.attempts, causedBy: task.caused_by, rule: task.rule },
       signal, config: this.home.config, db: this.home.db, sync: this.init.sync,
       paths: { db: this.home.paths.db, configFile: this.home.paths.configFile },
     };

@@ -7,7 +7,8 @@ const json = v.record(v.string(), v.unknown());
 const strings = v.array(v.string());
 
 /**
- * `emit`: signs and appends one span in the task's tenant. The span is appended in the transaction that marks
+ * `emit`: signs and appends one span in the task's tenant. Queued by a reaction rule, the span carries
+ * `metadata.reaction` like the rule's own emits, and triggers no reaction. The span is appended in the transaction that marks
  * the task succeeded, so it is written exactly once. Without `caused_by`, it is caused by the task's trigger.
  * Inline: a run only makes the draft, so the engine records many in one cycle.
  */
@@ -33,6 +34,8 @@ export const emit = taskType({
   inline: true,
   async run(payload, ctx) {
     const causedBy = payload.caused_by ?? ctx.task.causedBy ?? undefined;
-    return { spans: [{ ...payload, tenant: ctx.task.tenant, ...(causedBy ? { caused_by: causedBy } : {}) }] };
+    // queued by a reaction rule: marked as the rule's own emits are, so that reactions cannot feed themselves
+    const metadata = ctx.task.rule ? { ...payload.metadata, reaction: { rule: ctx.task.rule } } : payload.metadata;
+    return { spans: [{ ...payload, tenant: ctx.task.tenant, ...(metadata ? { metadata } : {}), ...(causedBy ? { caused_by: causedBy } : {}) }] };
   },
 });

@@ -6,8 +6,8 @@ import type { TaskPolicy } from '../task.js';
 
 /** What a run may use besides its payload: nothing more, so that a type stays a small plugin. */
 export interface RunContext {
-  /** `causedBy`: the span that triggered the task, if any. */
-  task: { id: number; tenant: string; attempt: number; causedBy: string | null };
+  /** `causedBy`: the span that triggered the task, if any; `rule`: the reaction rule that queued it, if any. */
+  task: { id: number; tenant: string; attempt: number; causedBy: string | null; rule: string | null };
   /** Aborted on timeout, cancellation and daemon stop: a type stops its work when it fires. */
   signal: AbortSignal;
   config: Config;
