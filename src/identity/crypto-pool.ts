@@ -78,7 +78,9 @@ export function cryptoPool(size = Math.max(1, Math.min(4, availableParallelism()
         w.on('error', (e) => {
           for (const job of pending.values()) job.reject(e);
           pending.clear();
-          workers.splice(workers.indexOf(w), 1);
+          const i = workers.indexOf(w);
+          if (i >= 0) workers.splice(i, 1);
+          starting = undefined; // the next job starts a worker in its place
         });
         workers.push(w);
       }
