@@ -100,13 +100,27 @@ export class Timeline {
   }
 
   /**
-   * `append` for big batches: drafts are built and hashed here CHUNK at a time, signed in the crypto pool's
+   * `append` for batches: a call of at most CHUNK drafts (an API batch) is one all-or-nothing group of
+   * `appendBuilt`, so that calls in flight overlap: one is built while the one before is signed. Bigger ones:
+   * drafts are built and hashed here CHUNK at a time, signed in the crypto pool's
    * worker threads, and each chunk is stored in its own transaction while the next one is built and signed.
    * A call of at most CHUNK drafts is all or nothing; in a bigger one, the chunks before an invalid draft are
    * stored (the error gives the line). A writer in another process that moves a head meanwhile makes the
    * rest be rebuilt on top of it.
    */
   appendAsync(drafts: readonly Draft[], signer: Signer): Promise<Span[]> {
+    if (drafts.length <= CHUNK) {
+      // one all-or-nothing chunk (an API batch): built while the call before it is signed, as appendBuilt does
+      let out: Span[] = [];
+      const built = this.appendBuilt(signer, (b) => {
+        const r = b.add(drafts);
+        if (r instanceof LoglineError) throw r;
+      }, (_, spans) => {
+        out = [...spans];
+        return true;
+      });
+      return built.then(() => out);
+    }
     const run = async (): Promise<Span[]> => {
       const out: Span[] = [];
       let done = 0;
@@ -154,7 +168,7 @@ export class Timeline {
    * Resolves to the plan that committed. Calls are built and stored in call order, each built on the chains of
    * the ones before it, so that a caller can have the next batch built while the one before is signed.
    */
-  appendBuilt<P>(signer: Signer, build: (b: Builder) => P, within: (plan: P) => boolean): Promise<P> {
+  appendBuilt<P>(signer: Signer, build: (b: Builder) => P, within: (plan: P, spans: readonly Span[]) => boolean): Promise<P> {
     const author = signer.did;
     const readHead = (t: string) => this.headOf(author, t);
     const make = (heads: Heads) => {
@@ -179,7 +193,7 @@ export class Timeline {
         // built after it on its first build are stale
         for (let batch = first; ; batch = make(new Map())) {
           const sigs = await batch.sigs;
-          if (this.storeChunk(batch.built, sigs, author, () => within(batch.plan)) !== null) return batch.plan;
+          if (this.storeChunk(batch.built, sigs, author, (spans) => within(batch.plan, spans)) !== null) return batch.plan;
           this.built!.stale = true;
         }
       } finally {
@@ -194,7 +208,7 @@ export class Timeline {
    * Stores one signed chunk, and runs `within` in its transaction, if the chains it extends are still where it
    * was built and `within` agrees; null otherwise, with nothing stored.
    */
-  private storeChunk(chunk: readonly Built[], sigs: readonly Buffer[], author: string, within?: () => boolean): Span[] | null {
+  private storeChunk(chunk: readonly Built[], sigs: readonly Buffer[], author: string, within?: (spans: Span[]) => boolean): Span[] | null {
     const store = this.repo.db.transaction(() => {
       const checked = new Set<string>();
       for (const b of chunk) {
@@ -204,7 +218,7 @@ export class Timeline {
         if ((head?.seq ?? 0) !== b.span.seq - 1 || (head?.id ?? null) !== b.span.prev) return null;
       }
       const stored = chunk.map((b, i) => this.insertLocal(b, sigs[i]));
-      if (within && !within()) throw ROLL_BACK;
+      if (within && !within(stored)) throw ROLL_BACK;
       return stored;
     });
     let spans: Span[] | null;
