@@ -131,7 +131,7 @@ table(`backup of ${m.spans.toLocaleString('en-US')} spans (${(size / 1e6).toFixe
   ...(restoreMs === undefined ? [] : [{ what: '`logline restore` of it into an empty home (verifies every span)', figure: fmtMs(restoreMs), ratio: fmtRate(m.spans / (restoreMs / 1000)) }]),
 ], [
   `${during.n} appends during the backup, ${base.n} in the ${BASE_S} s baseline; the backup holds ${m.spans} spans (the writer's later ones are not in its snapshot)`,
-  'the backup reads through its own connection inside one read transaction (WAL): it takes no lock the daemon waits on; the stalls are the daemon\'s own WAL checkpoints (run inside an append) and their fsyncs, which have more to do after the snapshot held the WAL and while the copy is written',
+  'the backup reads through its own connection inside one read transaction (WAL): it takes no lock the daemon waits on, and runs at nice +10; the daemon checkpoints its WAL in a worker thread, so what stalls an append is the machine (CPU and disk shared with the copy) and the daemon\'s own pauses (GC, full-text index merges), which the baseline before the backup shows too',
   `the bench process's own longest event-loop lag during the backup: ${fmtMs(during.lagMax)} (CPU contention on this machine)`,
   `phases of the backup (first seen, from its start): ${during.phases.map(([p, w]) => `${p} ${(w / 1000).toFixed(1)} s`).join(', ')}`,
   `appends over ${STALL_GOAL_MS} ms during it (${during.stalls.length}): ${during.stalls.sort((x, y) => y.l - x.l).slice(0, 12).map((x) => `${fmtMs(x.l)} at ${(x.when / 1000).toFixed(1)} s`).join(', ') || 'none'}`,
