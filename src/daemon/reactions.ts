@@ -92,10 +92,11 @@ export class Reactions {
     if (rows.length === 0) return false;
     await home.tenants.prepareRules(rows.map((r) => r.tenant));
     for (const row of rows) {
+      // a tenant without rules costs no parse of its spans
+      const set = home.tenants.ruleSet(row.tenant);
+      if (!set) continue;
       const span = { ...(JSON.parse(row.body) as Omit<Span, 'id' | 'sig'>), id: row.id.toString('hex'), sig: row.sig.toString('hex') } as Span;
       if ((span.metadata as { reaction?: unknown } | undefined)?.reaction !== undefined) continue;
-      const set = home.tenants.ruleSet(span.tenant);
-      if (!set) continue;
       for (const reaction of evaluate(set, span as unknown as Record<string, unknown>, 'reaction').outcome.reactions) this.fire(span, reaction);
     }
     this.sql.setCursor.run(rows[rows.length - 1].rid);
