@@ -59,7 +59,14 @@ export function ruleSetHash(docs: readonly RuleDoc[]): string {
 }
 
 const NONE: PhaseRules = { rules: [], next: () => -1 };
-export const EMPTY_RULE_SET: RuleSet = { hash: ruleSetHash([]), docs: [], admission: NONE, reaction: NONE };
+let emptyHash: string | undefined;
+/** No rules. Its hash is computed on first read: loading this module hashes nothing (a CLI start needs no crypto). */
+export const EMPTY_RULE_SET: RuleSet = {
+  get hash() {
+    return (emptyHash ??= ruleSetHash([]));
+  },
+  docs: [], admission: NONE, reaction: NONE,
+};
 
 export interface CompileOptions {
   /** When given, a rule that does not compile is left out and reported here instead of failing the set. */
