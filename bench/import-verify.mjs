@@ -52,7 +52,7 @@ const sig = sign(null, id32, privateKey);
 const verifyRaw0 = rate(() => verify(null, id32, publicKey, sig), { minMs: 1000, minIters: 500 });
 
 // --- the things measured: import, then verify --all, each a cold CLI process ------------------------------
-const dst = initHome({ prefix: 'logline-bench-dst-' });
+const dst = initHome({ prefix: 'logline-bench-dst-', tenant: 'dst-home' }); // its own tenant: a home that founded "bench" itself would refuse the source's;
 let t0 = now();
 const imp = cli(dst, ['import', file]);
 const importMs = ms(t0);

@@ -51,7 +51,7 @@ export function cli(home, args, { allowFail = false, ...spawnOpts } = {}) {
   const r = spawnSync(BIN, ['--home', home, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, ...spawnOpts });
   if (r.error) throw r.error;
   if (r.status !== 0 && !allowFail) {
-    throw new Error(`logline ${args.join(' ')} exited ${r.status}: ${r.stderr ?? ''}`);
+    throw new Error(`logline ${args.join(' ')} exited ${r.status}: ${r.stderr ?? ''}${r.stdout ? `\nstdout: ${r.stdout.slice(-2000)}` : ''}`);
   }
   return r;
 }
