@@ -87,19 +87,23 @@ export async function verifyStored(repo: SpansRepo, scope: VerifyScope = {}): Pr
     checkPage(scope.ids.map((id) => byId.get(id8(id), id) as PagedRow | undefined).filter((r): r is PagedRow => r !== undefined));
   } else {
     let cursor: Chained = { author: -1, tenant: '', seq: 0 };
+    // one page's signatures are checked in the pool while the next is read and hashed here: at most two in flight
     for (;;) {
       const rows = chainPage.all(cursor.author, cursor.tenant, cursor.seq, ...targs) as PagedRow[];
       if (rows.length === 0) break;
+      const before = inFlight;
       checkPage(rows);
       const end = rows[rows.length - 1];
       cursor = { author: end.aix, tenant: end.tenant, seq: end.seq! };
-      await inFlight;
+      await before;
     }
     for (let rid = 0; ;) {
       const rows = privatePage.all(rid, ...targs) as PagedRow[];
       if (rows.length === 0) break;
+      const before = inFlight;
       checkPage(rows);
       rid = rows[rows.length - 1].rid;
+      await before;
     }
   }
   await inFlight;
