@@ -4,8 +4,11 @@ import { batchError, buildDrafts, type Built, type Draft, type Heads } from './b
 
 /** Builds drafts for `Timeline.appendBuilt`, group by group, each chained on what was built before it. */
 export interface Builder {
-  /** Builds a group of drafts, all or nothing: their spans (ids known, signed later), or why the group is refused. */
-  add(drafts: readonly Draft[]): Built[] | LoglineError;
+  /**
+   * Builds a group of drafts, all or nothing: their spans (ids known, signed later), or why the group is refused.
+   * `within` places the group in a bigger call for the error: its first line there, and the call's size.
+   */
+  add(drafts: readonly Draft[], within?: { line: number; of: number }): Built[] | LoglineError;
 }
 
 /** A batch built for `appendBuilt`: the caller's plan, the spans in order, and the chain heads after them. */
@@ -24,7 +27,7 @@ export function buildBatch<P>(author: string, heads: Heads, readHead: (tenant: s
   admit: (body: SpanBody) => unknown, build: (b: Builder) => P): Batch<P> {
   const batch = { built: [] as Built[], heads: new Map(heads) as Heads };
   const plan = build({
-    add: (drafts) => {
+    add: (drafts, within) => {
       const before = drafts.map((d) => [d?.tenant, batch.heads.get(d?.tenant)] as const);
       const result = buildDrafts(drafts, author, batch.heads, readHead, admit);
       if (result.failures.length === 0) {
@@ -35,7 +38,8 @@ export function buildBatch<P>(author: string, heads: Heads, readHead: (tenant: s
         if (head === undefined) batch.heads.delete(tenant);
         else batch.heads.set(tenant, head);
       }
-      return batchError(drafts.length, result);
+      if (within) for (const f of result.failures) f.line += within.line - 1;
+      return batchError(within?.of ?? drafts.length, result);
     },
   });
   return { ...batch, plan };

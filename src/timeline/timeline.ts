@@ -50,6 +50,8 @@ const CHUNK = 1000;
 
 /** Thrown in a store's transaction to roll it back when the caller's own writes refuse it. */
 const ROLL_BACK = Symbol('roll back');
+/** Thrown by the build of an appendAsync chunk after an earlier chunk of the call was refused. */
+const ABANDONED = new LoglineError('APPEND_ABANDONED', 'an earlier chunk of this append was refused');
 
 function chainError(code: keyof typeof CHAIN_ERRORS, message: string): LoglineError {
   return new LoglineError(code, message, { hint: CHAIN_ERRORS[code] });
@@ -100,64 +102,40 @@ export class Timeline {
   }
 
   /**
-   * `append` for batches: a call of at most CHUNK drafts (an API batch) is one all-or-nothing group of
-   * `appendBuilt`, so that calls in flight overlap: one is built while the one before is signed. Bigger ones:
-   * drafts are built and hashed here CHUNK at a time, signed in the crypto pool's
-   * worker threads, and each chunk is stored in its own transaction while the next one is built and signed.
-   * A call of at most CHUNK drafts is all or nothing; in a bigger one, the chunks before an invalid draft are
-   * stored (the error gives the line). A writer in another process that moves a head meanwhile makes the
-   * rest be rebuilt on top of it.
+   * `append` for batches: CHUNK drafts at a time, each chunk one all-or-nothing group of `appendBuilt`, so that
+   * a chunk (or the next call) is built here while the one before is signed in the crypto pool's workers, at most
+   * two of a call in flight. A call of at most CHUNK drafts (an API batch) is all or nothing; in a bigger one, the
+   * chunks before an invalid draft are stored (the error gives the line), it and the rest are not. A writer in
+   * another process that moves a head meanwhile makes the rest be built again on top of it.
    */
-  appendAsync(drafts: readonly Draft[], signer: Signer): Promise<Span[]> {
-    if (drafts.length <= CHUNK) {
-      // one all-or-nothing chunk (an API batch): built while the call before it is signed, as appendBuilt does
+  async appendAsync(drafts: readonly Draft[], signer: Signer): Promise<Span[]> {
+    // the first chunk that failed: the ones after it are not stored
+    let failedAt = Infinity;
+    const chunk = (at: number): Promise<Span[]> => {
       let out: Span[] = [];
-      const built = this.appendBuilt(signer, (b) => {
-        const r = b.add(drafts);
-        if (r instanceof LoglineError) throw r;
+      const stored = this.appendBuilt(signer, (b) => {
+        if (at > failedAt) throw ABANDONED;
+        const r = b.add(drafts.slice(at, at + CHUNK), { line: at + 1, of: drafts.length });
+        if (r instanceof LoglineError) {
+          failedAt = Math.min(failedAt, at);
+          throw r;
+        }
       }, (_, spans) => {
         out = [...spans];
-        return true;
-      });
-      return built.then(() => out);
-    }
-    const run = async (): Promise<Span[]> => {
-      const out: Span[] = [];
-      let done = 0;
-      const readHead = (t: string) => this.headOf(signer.did, t);
-      while (done < drafts.length) {
-        const heads = new Map() as Heads;
-        let pending: { built: Built[]; sigs: Promise<Buffer[]> } | undefined;
-        for (let i = done; ; i += CHUNK) {
-          let next: typeof pending;
-          if (i < drafts.length) {
-            const part = drafts.slice(i, i + CHUNK);
-            const result = buildDrafts(part, signer.did, heads, readHead, (b) => this.gate.admitLocal(b));
-            if (result.failures.length > 0) {
-              // the chunks before the invalid one are stored; it and the rest are not
-              if (pending) this.storeChunk(pending.built, await pending.sigs, signer.did);
-              for (const f of result.failures) f.line += i;
-              throw batchError(drafts.length, result);
-            }
-            next = { built: result.built, sigs: this.crypto().sign(signer, result.built.map((b) => b.id)) };
-            next.sigs.catch(() => {}); // abandoned after a conflict or an error
-          }
-          if (pending) {
-            const spans = this.storeChunk(pending.built, await pending.sigs, signer.did);
-            if (spans === null) break; // a head moved: rebuild from `done`
-            out.push(...spans);
-            done += spans.length;
-          }
-          if (!next) break;
-          pending = next;
-        }
-      }
-      return out;
+        return at < failedAt;
+      }).then(() => out);
+      stored.catch(() => { failedAt = Math.min(failedAt, at); });
+      return stored;
     };
-    // async appends in this process take turns: interleaved they would only conflict with each other
-    const turn = Promise.all([this.appendTurn, this.builtStored]).then(run);
-    this.appendTurn = turn.catch(() => {});
-    return turn;
+    const out: Span[] = [];
+    let previous: Promise<Span[]> | undefined;
+    for (let at = 0; at < drafts.length; at += CHUNK) {
+      const next = chunk(at);
+      if (previous) out.push(...(await previous));
+      previous = next;
+    }
+    if (previous) out.push(...(await previous));
+    return out;
   }
 
   /**

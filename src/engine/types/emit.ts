@@ -7,9 +7,9 @@ const json = v.record(v.string(), v.unknown());
 const strings = v.array(v.string());
 
 /**
- * `emit`: signs and appends one span in the task's tenant. Queued by a reaction rule, the span carries
- * `metadata.reaction` like the rule's own emits, and triggers no reaction. The span is appended in the transaction that marks
- * the task succeeded, so it is written exactly once. Without `caused_by`, it is caused by the task's trigger.
+ * `emit`: signs and appends one span in the task's tenant, in the transaction that marks the task succeeded,
+ * so it is written exactly once. Without `caused_by`, it is caused by the task's trigger. Queued by a reaction
+ * rule, the span carries `metadata.reaction` like the rule's own emits, and triggers no reaction.
  * Inline: a run only makes the draft, so the engine records many in one cycle.
  */
 export const emit = taskType({
