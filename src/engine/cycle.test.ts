@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Home } from '../node/home.js';
 import { initHome } from '../testing/cli.js';
+import { POLICY_FILES } from '../testing/rules.js';
 import { taskSpans, waitFor } from '../testing/tasks.js';
 import { verifyStored } from '../timeline/verify.js';
 import { Engine, type EngineInit } from './engine.js';
 import type { RunOutcome, TaskRow } from './task.js';
 
 /** An engine in this process on a temp home (the daemon hosts the same class). */
-function engineOn(concurrency: number, init: Partial<EngineInit> = {}) {
-  const h = initHome('dan', 'acme');
+function engineOn(concurrency: number, init: Partial<EngineInit> = {}, h = initHome('dan', 'acme')) {
   const home = new Home({ home: h.home });
   const finished: { id: number; outcome: RunOutcome }[] = [];
   const engine = new Engine({ ...init, home, concurrency, onFinished: (task: TaskRow, outcome) => finished.push({ id: task.id, outcome }) });
@@ -57,6 +57,31 @@ describe('inline tasks (emit), recorded in batches', () => {
     const runs = e.home.db.prepare('SELECT outcome, count(*) AS n FROM task_runs GROUP BY outcome ORDER BY outcome').all();
     expect(runs).toEqual([{ outcome: 'failed', n: 1 }, { outcome: 'succeeded', n: 39 }]);
     expect(e.finished).toHaveLength(40);
+    expect(await verifyStored(e.home.repo)).toMatchObject({ ok: true });
+  });
+
+  it('the tenant\'s admission rules run on every span an emit task signs: reject fails the task, tags and simulate are signed in', async () => {
+    const h = initHome('dan', 'acme');
+    expect(h.run(['rules', 'add', POLICY_FILES.tree]).code).toBe(0);
+    const e = engineOn(8, {}, h);
+    close = e.close;
+    const ids = e.engine.queue.enqueueMany([
+      { title: 'pay the supplier', workflow_id: 'payments', data: { amount: 20000 } },
+      { title: 'Recibo 42', tags: ['paper'] },
+      { title: 'half done', tags: ['draft'] },
+    ].map((payload) => ({ tenant: 'acme', type: 'emit', payload })));
+    e.engine.start();
+    await e.done();
+    const [pay, receipt, draft] = e.rows();
+    expect(pay).toMatchObject({ id: ids[0], status: 'failed', attempts: 1 });
+    expect(JSON.parse(pay.error!)).toMatchObject({ code: 'RULE_REJECTED' });
+    expect(JSON.parse(pay.error!).message).toContain('block-large-payments');
+    expect([receipt.status, draft.status]).toEqual(['succeeded', 'succeeded']);
+    const spans = (e.home.db.prepare("SELECT body FROM spans WHERE kind = 'user' ORDER BY rid").pluck().all() as string[]).map((b) => JSON.parse(b) as Record<string, unknown>);
+    expect(spans).toMatchObject([
+      { title: 'Recibo 42', status: 'executed', tags: ['paper', 'receipt'], metadata: { category: 'sales' } },
+      { title: 'half done', status: 'simulated', tags: ['draft'] },
+    ]);
     expect(await verifyStored(e.home.repo)).toMatchObject({ ok: true });
   });
 
