@@ -211,10 +211,11 @@ function waitFor(c, pred) {
     const check = () => {
       const m = c.messages.find(pred);
       if (m) return resolve(m);
-      if (c.child.exitCode !== null || c.child.signalCode !== null) return reject(new Error(`subscriber process exited ${c.child.exitCode ?? c.child.signalCode}`));
+      // its channel closes once every message it sent has been read (its exit may be seen before the last one)
+      if (!c.child.connected) return reject(new Error(`subscriber process ended (exit ${c.child.exitCode ?? c.child.signalCode ?? 'pending'}) without answering`));
       c.waiters.push(check);
     };
-    c.child.once('exit', () => { for (const w of c.waiters.splice(0)) w(); });
+    c.child.once('disconnect', () => { for (const w of c.waiters.splice(0)) w(); });
     check();
   });
 }

@@ -59,7 +59,7 @@ function openOne(socketPath, tenant, index, sample) {
   });
 }
 
-function report(type) {
+function report(type, sent) {
   let complete = 0;
   let received = 0;
   let min = Infinity;
@@ -83,7 +83,7 @@ function report(type) {
     const u = process.cpuUsage();
     msg.cpu = (u.user + u.system) / 1e6;
   }
-  process.send(msg);
+  process.send(msg, sent);
   return msg;
 }
 
@@ -120,8 +120,10 @@ function finish() {
   if (finished) return;
   finished = true;
   clearInterval(progressTimer);
-  report('done');
+  // a big message (the latency samples) is written in parts: leave only once it is all out
+  report('done', () => {
+    setTimeout(() => process.exit(0), 200).unref();
+    process.disconnect();
+  });
   for (const s of subs) s.req?.destroy();
-  setTimeout(() => process.exit(0), 200).unref();
-  process.disconnect();
 }

@@ -4,14 +4,24 @@ import { SPAN_SELECT } from '../store/spans-repo.js';
 import { matchesFilters } from '../timeline/match.js';
 import { rowSpan } from '../timeline/query.js';
 
+/** How a stream frames its events: one JSON line each, or server-sent events. */
+export type EventFormat = 'ndjson' | 'sse';
+
 export interface Subscriber {
   filters: QueryFilters;
+  format: EventFormat;
   /**
-   * Delivers the events of one pump, each already serialised as `{"type":"span","span":…,"from":…}` (once for all
-   * subscribers); returns false when the subscriber is gone or too slow and must be dropped.
+   * Writes the events of one pump, framed (`{"type":"span","span":…,"from":…}` each). The chunk is made once for
+   * every subscriber with the same filters and format, and never changed: a socket that cannot take it at once
+   * keeps a reference, not a copy. Returns false when the subscriber is gone or too slow and must be dropped.
    */
-  send(events: readonly string[]): boolean;
+  send(chunk: Buffer): boolean;
   close(): void;
+}
+
+/** One event as the stream carries it. */
+export function frameEvent(format: EventFormat, type: string, json: string): string {
+  return format === 'sse' ? `event: ${type}\ndata: ${json}\n\n` : `${json}\n`;
 }
 
 const POLL_MS = 25;
@@ -27,7 +37,8 @@ const SLICE = 256;
  */
 export class EventHub {
   private readonly repo: SpansRepo;
-  private readonly subs = new Set<Subscriber>();
+  /** Each subscriber with the key of its group: the subscribers that get the same chunk (filters and format). */
+  private readonly subs = new Map<Subscriber, string>();
   private cursor = 0;
   private version = -1;
   private timer: NodeJS.Timeout | undefined;
@@ -59,13 +70,13 @@ export class EventHub {
     this.started = false;
     clearInterval(this.timer);
     this.timer = undefined;
-    for (const s of this.subs) s.close();
+    for (const s of this.subs.keys()) s.close();
     this.subs.clear();
   }
 
   subscribe(sub: Subscriber): () => void {
     if (this.subs.size === 0) this.cursor = (this.maxRid.get() as { m: number }).m;
-    this.subs.add(sub);
+    this.subs.set(sub, `${sub.format} ${JSON.stringify(sub.filters)}`);
     this.poll();
     return () => {
       this.subs.delete(sub);
@@ -110,11 +121,13 @@ export class EventHub {
   }
 
   /**
-   * Delivers every span committed since the last pump: each event serialised once, one write per subscriber,
+   * Delivers every span committed since the last pump: each event serialised once, one chunk per group of
+   * subscribers with the same filters and format, one write per subscriber,
    * and at most SLICE subscribers per turn of the event loop. One pump runs at a time; commits made meanwhile
    * are picked up by the next, so every subscriber gets every span once, in commit order.
    */
   pump(): void {
+    if (!this.started) return; // stopped: the store may be closed already
     if (this.pumping) {
       this.again = true;
       return;
@@ -131,12 +144,23 @@ export class EventHub {
       return { span, json: JSON.stringify({ type: 'span', span, from: row.received_from }) };
     });
     const subs = [...this.subs];
+    // one chunk per group of subscribers, made when the first of them is served; null: none of the events match
+    const chunks = new Map<string, Buffer | null>();
+    const chunkOf = (sub: Subscriber, key: string): Buffer | null => {
+      let chunk = chunks.get(key);
+      if (chunk === undefined) {
+        const mine = events.filter((e) => matchesFilters(e.span, sub.filters));
+        chunk = mine.length === 0 ? null : Buffer.from(mine.map((e) => frameEvent(sub.format, 'span', e.json)).join(''));
+        chunks.set(key, chunk);
+      }
+      return chunk;
+    };
     this.pumping = true;
     const deliver = (from: number) => {
-      for (const sub of subs.slice(from, from + SLICE)) {
+      for (const [sub, key] of subs.slice(from, from + SLICE)) {
         if (!this.subs.has(sub)) continue;
-        const mine = events.filter((e) => matchesFilters(e.span, sub.filters)).map((e) => e.json);
-        if (mine.length > 0 && !sub.send(mine)) {
+        const chunk = chunkOf(sub, key);
+        if (chunk !== null && !sub.send(chunk)) {
           this.subs.delete(sub);
           sub.close();
           this.poll();

@@ -9,6 +9,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import { findSpanRow, rowSpan } from '../timeline/query.js';
 import type { SpanDraft } from '../timeline/span.js';
 import type { DaemonNode } from './node.js';
+import { frameEvent, type EventFormat } from './events.js';
 import { baseHeaders, parseJson, parseNdjson, readBody, sendJson } from './http.js';
 import { registerOtlp } from './otlp.js';
 import type { Auth, RequestContext, Router } from './router.js';
@@ -153,18 +154,18 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
 
 function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode): void {
   const filters = scopeFilters(filtersFromParams(url.searchParams), auth);
-  const sse = url.searchParams.get('format') === 'sse' || (req.headers.accept ?? '').includes(SSE);
-  res.writeHead(200, { ...baseHeaders(), 'content-type': sse ? SSE : NDJSON, 'cache-control': 'no-store', connection: 'keep-alive' });
-  const frame = (type: string, json: string) => (sse ? `event: ${type}\ndata: ${json}\n\n` : `${json}\n`);
-  res.write(frame('hello', JSON.stringify({ type: 'hello', node: node.did, version: node.version })));
+  const format: EventFormat = url.searchParams.get('format') === 'sse' || (req.headers.accept ?? '').includes(SSE) ? 'sse' : 'ndjson';
+  res.writeHead(200, { ...baseHeaders(), 'content-type': format === 'sse' ? SSE : NDJSON, 'cache-control': 'no-store', connection: 'keep-alive' });
+  res.write(frameEvent(format, 'hello', JSON.stringify({ type: 'hello', node: node.did, version: node.version })));
   const unsubscribe = node.hub.subscribe({
     filters,
-    send: (events) => {
+    format,
+    send: (chunk) => {
       if (res.destroyed || res.writableLength > MAX_SUBSCRIBER_BACKLOG) {
         res.destroy(); // frees its backlog now; ending would keep it buffered for as long as the client stalls
         return false;
       }
-      res.write(events.map((json) => frame('span', json)).join(''));
+      res.write(chunk);
       return true;
     },
     close: () => res.end(),

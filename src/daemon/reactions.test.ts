@@ -88,6 +88,21 @@ describe('reaction rules', () => {
     expect(fired).toBe(4);
   });
 
+  it('after a kill -9 the spans since the stored cursor are run again and fire nothing twice; new ones fire', async () => {
+    const id = await log('deploy before the crash');
+    await waitFor(() => causedBy(id).length > 0, 20_000, 'the reaction');
+    for (let i = 0; i < 3; i++) await log(`quiet ${i}`); // fire nothing: the cursor passes them in memory only
+    const firedBefore = readStore(h.home, (db) => db.prepare('SELECT count(*) FROM reactions_fired').pluck().get() as number);
+    const { pid } = JSON.parse(await ok(['--json', 'node', 'status'])) as { pid: number };
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 10_000, 'the daemon to die');
+    await ok(['node', 'start']);
+    const after = await log('deploy after the crash');
+    await waitFor(() => causedBy(after).length > 0, 20_000, 'the reaction after the crash');
+    expect(causedBy(id)).toHaveLength(1);
+    expect(readStore(h.home, (db) => db.prepare('SELECT count(*) FROM reactions_fired').pluck().get() as number)).toBe(firedBefore + 1);
+  });
+
   it('a span emitted by a task that a reaction queued triggers nothing either', async () => {
     const id = await log('ping');
     await waitFor(() => causedBy(id).some((s) => s.title === 'ping echo'), 20_000, 'the echo');

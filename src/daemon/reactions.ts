@@ -10,6 +10,11 @@ import { runPluginAction } from '../plugins/rule-actions.js';
 import type { Span, SpanDraft } from '../timeline/span.js';
 
 const BATCH = 256;
+/**
+ * How long the cursor may stay ahead of its stored copy when nothing fired. Keeping it in memory spares every
+ * commit a second write; after a crash the spans since the stored copy are run again, and fire nothing twice.
+ */
+const SAVE_MS = 1000;
 /** How long a plugin's rule action may run. */
 const PLUGIN_ACTION_MS = 30_000;
 
@@ -36,7 +41,11 @@ export class Reactions {
   private running = false;
   private again = false;
   private unsubscribe: (() => void) | undefined;
-  private readonly sql: { cursor: Statement; setCursor: Statement; page: Statement; fire: Statement; outcome: Statement };
+  private readonly sql: { cursor: Statement; setCursor: Statement; page: Statement; row: Statement; fire: Statement; outcome: Statement };
+  /** The rid of the last span run; `saved` is the one in reaction_cursor. */
+  private cursor = 0;
+  private saved = 0;
+  private saveTimer: NodeJS.Timeout | undefined;
   private done: Promise<void> = Promise.resolve();
   /** Plugin actions of fired reactions: asynchronous, so run after their fired row commits (at most once). */
   private pluginRuns: { span: Span; reaction: Reaction }[] = [];
@@ -47,14 +56,17 @@ export class Reactions {
     this.sql = {
       cursor: db.prepare('SELECT rid FROM reaction_cursor WHERE id = 1').pluck(),
       setCursor: db.prepare('INSERT INTO reaction_cursor (id, rid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET rid = excluded.rid'),
-      page: db.prepare("SELECT rid, id, sig, tenant, body FROM spans WHERE rid > ? AND kind != 'system' ORDER BY rid LIMIT ?"),
+      page: db.prepare("SELECT rid, tenant FROM spans WHERE rid > ? AND kind != 'system' ORDER BY rid LIMIT ?"),
+      row: db.prepare('SELECT id, sig, body FROM spans WHERE rid = ?'),
       fire: db.prepare('INSERT OR IGNORE INTO reactions_fired (span, rule, version, action, fired_at, outcome) VALUES (?, ?, ?, ?, ?, ?)'),
       outcome: db.prepare('UPDATE reactions_fired SET outcome = ? WHERE span = ? AND rule = ? AND version = ?'),
     };
   }
 
   start(): void {
-    if (this.sql.cursor.get() === undefined) this.sql.setCursor.run((this.init.home.db.prepare('SELECT coalesce(max(rid), 0) FROM spans').pluck().get() as number));
+    const stored = this.sql.cursor.get() as number | undefined;
+    this.cursor = this.saved = stored ?? (this.init.home.db.prepare('SELECT coalesce(max(rid), 0) FROM spans').pluck().get() as number);
+    if (stored === undefined) this.sql.setCursor.run(this.cursor);
     this.unsubscribe = this.init.home.timeline.onCommit(() => this.kick());
     this.kick();
   }
@@ -62,6 +74,20 @@ export class Reactions {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.done;
+    this.save();
+  }
+
+  /** Stores the cursor now (after a reaction fired, at a stop), or within SAVE_MS. */
+  private save(soon = false): void {
+    if (soon) {
+      this.saveTimer ??= setTimeout(() => this.save(), SAVE_MS).unref();
+      return;
+    }
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (this.cursor === this.saved || !this.init.home.db.open) return;
+    this.sql.setCursor.run(this.cursor);
+    this.saved = this.cursor;
   }
 
   /** Runs the rules over what committed since the cursor (once more if spans commit meanwhile). */
@@ -87,19 +113,24 @@ export class Reactions {
 
   private async page(): Promise<boolean> {
     const { home } = this.init;
-    const from = (this.sql.cursor.get() as number | undefined) ?? 0;
-    const rows = this.sql.page.all(from, BATCH) as { rid: number; id: Buffer; sig: Buffer; tenant: string; body: string }[];
+    const rows = this.sql.page.all(this.cursor, BATCH) as { rid: number; tenant: string }[];
     if (rows.length === 0) return false;
     await home.tenants.prepareRules(rows.map((r) => r.tenant));
-    for (const row of rows) {
-      // a tenant without rules costs no parse of its spans
-      const set = home.tenants.ruleSet(row.tenant);
+    let fired = false;
+    for (const { rid, tenant } of rows) {
+      // a tenant without rules costs no read of its spans
+      const set = home.tenants.ruleSet(tenant);
       if (!set) continue;
+      const row = this.sql.row.get(rid) as { id: Buffer; sig: Buffer; body: string };
       const span = { ...(JSON.parse(row.body) as Omit<Span, 'id' | 'sig'>), id: row.id.toString('hex'), sig: row.sig.toString('hex') } as Span;
       if ((span.metadata as { reaction?: unknown } | undefined)?.reaction !== undefined) continue;
-      for (const reaction of evaluate(set, span as unknown as Record<string, unknown>, 'reaction').outcome.reactions) this.fire(span, reaction);
+      for (const reaction of evaluate(set, span as unknown as Record<string, unknown>, 'reaction').outcome.reactions) {
+        this.fire(span, reaction);
+        fired = true;
+      }
     }
-    this.sql.setCursor.run(rows[rows.length - 1].rid);
+    this.cursor = rows[rows.length - 1].rid;
+    this.save(!fired);
     for (const { span, reaction } of this.pluginRuns.splice(0)) await this.runPlugin(span, reaction);
     return rows.length === BATCH;
   }
