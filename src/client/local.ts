@@ -28,8 +28,9 @@ export function localClient(home: Home): LoglineClient {
       await home.tenants.prepareRules(request.drafts.map((d) => d?.tenant).filter((t): t is string => typeof t === 'string'));
       // a draft under an OTel trace (data.otel) whose parent is a known logline span becomes its child
       const drafts = home.otel.linkParents(request.drafts);
-      // one span is signed inline; a batch goes through the worker pool
-      return drafts.length < BULK ? home.timeline.append(drafts, signer) : home.timeline.appendAsync(drafts, signer);
+      // a few spans are signed inline, committed with the other small appends of this moment; a batch goes
+      // through the worker pool
+      return drafts.length < BULK ? home.timeline.appendSoon(drafts, signer) : home.timeline.appendAsync(drafts, signer);
     },
 
     async get(ref: string): Promise<Span> {

@@ -68,3 +68,36 @@ describe('bulk append through the crypto pool', () => {
     expect(sigs.map((s) => s.toString('hex'))).toEqual(msgs.map((m) => signer.sign(m).toString('hex')));
   });
 });
+
+describe('appends of one moment commit together', () => {
+  const t = tempDir();
+  afterAll(() => t.cleanup());
+  const timeline = new Timeline(new SpansRepo(openDb(join(t.dir, 'group.db'))));
+  const ada = signerFromSeed(Buffer.alloc(32, 1));
+  const bob = signerFromSeed(Buffer.alloc(32, 2));
+
+  it('each append is all or nothing with its own result; one commit and one notice for the group', async () => {
+    const notices: string[][] = [];
+    const off = timeline.onCommit((spans) => notices.push(spans.map((s) => s.title)));
+    const results = await Promise.allSettled([
+      timeline.appendSoon([{ tenant: 'acme', title: 'a1' }, { tenant: 'acme', title: 'a2' }], ada),
+      timeline.appendSoon([{ tenant: 'acme', title: 'bad one' }, { tenant: 'acme', title: 'bad two', tags: [''] }], ada),
+      timeline.appendSoon([{ tenant: 'acme', title: 'b1' }], bob),
+      timeline.appendSoon([{ tenant: 'acme', title: 'a3' }], ada),
+    ]);
+    off();
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'BATCH_REJECTED', details: { lines: [{ line: 2, code: 'SPAN_BAD_TYPE' }] } });
+    const spans = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    // the refused append took no seq: ada's chain goes on from a2 to a3
+    expect(spans.map((s) => [s.title, s.seq])).toEqual([['a1', 1], ['a2', 2], ['b1', 1], ['a3', 3]]);
+    expect(spans[3].prev).toBe(spans[1].id);
+    expect(notices).toEqual([['a1', 'a2', 'b1', 'a3']]);
+    expect(timeline.repo.db.prepare("SELECT count(*) FROM spans WHERE title LIKE 'bad%'").pluck().get()).toBe(0);
+    expect(await verifyStored(timeline.repo)).toMatchObject({ ok: true, checked: 4 });
+
+    // appends of a later moment are a group of their own
+    await timeline.appendSoon([{ tenant: 'acme', title: 'a4' }], ada);
+    expect(timeline.repo.db.prepare('SELECT count(*) FROM spans').pluck().get()).toBe(5);
+  });
+});

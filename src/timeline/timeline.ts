@@ -74,6 +74,8 @@ export class Timeline {
    */
   private builtStored: Promise<unknown> = Promise.resolve();
   private built: { heads: Heads; open: number; stale: boolean } | undefined;
+  /** `appendSoon` calls waiting for the group commit of this turn of the event loop. */
+  private group: { drafts: readonly Draft[]; signer: Signer; resolve: (spans: Span[]) => void; reject: (e: unknown) => void }[] | undefined;
 
   /** `crypto` gives the worker pool for big batches (inline by default); `gate` decides who may write where. */
   constructor(repo: SpansRepo, crypto: () => CryptoPool = () => inlineCrypto, gate: Gate = OPEN_GATE) {
@@ -92,13 +94,58 @@ export class Timeline {
    * All or nothing: if any draft is invalid, nothing is stored and the error lists every bad draft.
    */
   append(drafts: readonly Draft[], signer: Signer): Span[] {
-    const out = this.repo.db.transaction(() => {
-      const result = buildDrafts(drafts, signer.did, new Map(), (t) => this.headOf(signer.did, t), (b) => this.gate.admitLocal(b));
-      if (result.failures.length > 0) throw batchError(drafts.length, result);
-      return result.built.map((b) => this.insertLocal(b, signer.sign(b.id)));
-    }).immediate();
+    const out = this.repo.db.transaction(() => this.signAndInsert(drafts, signer)).immediate();
     this.emit(out, null);
     return out;
+  }
+
+  /**
+   * `append` for concurrent callers (the daemon's requests): the appends asked for in one turn of the event loop
+   * commit in one transaction, each still all or nothing (a savepoint of its own, its own result or error), so
+   * that many writers share one commit and one notice to the listeners.
+   */
+  appendSoon(drafts: readonly Draft[], signer: Signer): Promise<Span[]> {
+    return new Promise((resolve, reject) => {
+      if (this.group === undefined) {
+        this.group = [];
+        setImmediate(() => this.commitGroup());
+      }
+      this.group.push({ drafts, signer, resolve, reject });
+    });
+  }
+
+  private commitGroup(): void {
+    const group = this.group ?? [];
+    this.group = undefined;
+    const results: (Span[] | { error: unknown })[] = [];
+    try {
+      this.repo.db.transaction(() => {
+        for (const { drafts, signer } of group) {
+          try {
+            results.push(this.repo.db.transaction(() => this.signAndInsert(drafts, signer))());
+          } catch (error) {
+            results.push({ error });
+          }
+        }
+      }).immediate();
+    } catch (e) {
+      for (const g of group) g.reject(e);
+      return;
+    }
+    const stored = results.flatMap((r) => (Array.isArray(r) ? r : []));
+    if (stored.length > 0) this.emit(stored, null);
+    group.forEach((g, i) => {
+      const r = results[i];
+      if (Array.isArray(r)) g.resolve(r);
+      else g.reject(r.error);
+    });
+  }
+
+  /** Builds, signs (inline) and inserts local drafts, all or none, inside the caller's transaction. */
+  private signAndInsert(drafts: readonly Draft[], signer: Signer): Span[] {
+    const result = buildDrafts(drafts, signer.did, new Map(), (t) => this.headOf(signer.did, t), (b) => this.gate.admitLocal(b));
+    if (result.failures.length > 0) throw batchError(drafts.length, result);
+    return result.built.map((b) => this.insertLocal(b, signer.sign(b.id)));
   }
 
   /**
