@@ -136,7 +136,7 @@ complete -c logline -n '__logline_at \'\'' -a 'task' -d 'durable tasks the daemo
 complete -c logline -n '__logline_at \'\'' -a 'tenant' -d 'tenants: the timelines this node holds, each with its members'
 complete -c logline -n '__logline_at \'\'' -a 'timeline' -d 'list spans, newest first, one page at a time'
 complete -c logline -n '__logline_at \'\'' -a 'token' -d 'bearer tokens for the daemon\'s HTTP listener, one tenant and role each'
-complete -c logline -n '__logline_at \'\'' -a 'top' -d 'a live dashboard of the node: spans per second, tenants, peers and their lag, API requests and errors'
+complete -c logline -n '__logline_at \'\'' -a 'top' -d 'a live dashboard of the node: spans per second, tenants, peers and their lag, tasks, rules fired, API requests and errors'
 complete -c logline -n '__logline_at \'\'' -a 'verify' -d 're-verify stored spans: ids, signatures, chains and forks; exit 1 on any failure'
 complete -c logline -n '__logline_at \'\'' -a 'version' -d 'print the version of logline, its API and span format, and Node'
 complete -c logline -n '__logline_at \'\'' -s V -l version -d 'print the version'

@@ -93,23 +93,35 @@ describe.skipIf(!hasScript)('progress bars on a terminal\'s stderr, not when pip
     expect(ver.screen).toContain(`ok: ${n} spans checked`);
   });
 
-  it('sync counts the spans received through the daemon\'s event stream', () => {
+  it('sync counts the spans received through the daemon\'s event stream; nothing piped or with --quiet', () => {
     expect(src.run(['node', 'start', '--listen', '/ip4/127.0.0.1/tcp/0']).code).toBe(0);
     try {
       const r = onTerminal(['--home', src.home, 'sync']);
       expect(r.code).toBe(0);
       expect(r.screen).toMatch(/sync {2}0 spans received {2}0\/s/);
+      const piped = src.run(['sync']);
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(piped.stderr).not.toMatch(/\r|\x1b|sync {2}/);
+      expect(onTerminal(['--home', src.home, '-q', 'sync']).screen).not.toContain('sync  ');
     } finally {
       src.run(['node', 'stop']);
     }
   });
 
-  it('draws nothing with --quiet, and nothing when stderr is piped', () => {
+  it('draws nothing with --quiet, and nothing when stderr is piped (verify, export, import)', () => {
     const quiet = onTerminal(['--home', src.home, '--quiet', 'verify']);
     expect(quiet.screen).not.toContain('verify  ');
     expect(quiet.screen).toContain(`ok: ${n} spans checked`);
     const piped = src.run(['verify']);
     expect(piped.stderr).toBe('');
     expect(piped.stdout).not.toContain('\x1b');
+    for (const r of [onTerminal(['--home', src.home, '-q', 'export', '-o', join(src.home, 'quiet.ndjson')]), onTerminal(['--home', dst.home, '-q', 'import', file])]) {
+      expect(r.code).toBe(0);
+      expect(r.screen).not.toMatch(/(export|import) {2}/);
+    }
+    for (const r of [src.run(['export', '-o', join(src.home, 'piped.ndjson')]), dst.run(['import', file])]) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/\r|\x1b|(export|import|sync) {2}/);
+    }
   });
 });

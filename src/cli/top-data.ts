@@ -7,6 +7,7 @@ import type { DaemonClient } from '../client/daemon.js';
 import { connectDaemon } from '../client/connect.js';
 import { localClient } from '../client/local.js';
 import type { LoglineClient } from '../client/types.js';
+import type { EngineStats } from '../engine/engine.js';
 import type { Home } from '../node/home.js';
 import type { TopSnapshot } from '../ui/top.js';
 
@@ -14,11 +15,14 @@ export type { TopSnapshot };
 
 interface Series { name: string; labels: Record<string, string>; value: number }
 
+/** Task run outcomes that are no error: a run that succeeded, was cancelled by a user, or was cut by a stop (and runs again). */
+const NOT_ERRORS = new Set(['succeeded', 'cancelled', 'interrupted']);
+
 export class TopSampler {
   private readonly home: Home;
   private daemon: DaemonClient | null = null;
   private local: LoglineClient | undefined;
-  private previous: { at: number; spans: number; tenants: Map<string, number> } | undefined;
+  private previous: { at: number; spans: number; fired: number | undefined; tenants: Map<string, number> } | undefined;
 
   constructor(home: Home) {
     this.home = home;
@@ -42,24 +46,34 @@ export class TopSampler {
 
   private async fromDaemon(d: DaemonClient): Promise<TopSnapshot> {
     const [status, peers, text] = await Promise.all([d.status(), d.peers(), d.metrics()]);
-    const s = status as typeof status & { pid: number; state: string; uptimeSeconds: number };
+    const s = status as typeof status & { pid: number; state: string; uptimeSeconds: number; tasks: EngineStats | null };
     const series = parseMetrics(text);
     const sum = (name: string, keep: (labels: Record<string, string>) => boolean = () => true) =>
       series.filter((x) => x.name === name && keep(x.labels)).reduce((n, x) => n + x.value, 0);
     const metrics: Record<string, number> = {};
     for (const x of series) if (!x.name.endsWith('_bucket')) metrics[x.name] = (metrics[x.name] ?? 0) + x.value;
-    return {
+    const finished: Record<string, number> = {};
+    for (const x of series) if (x.name === 'logline_tasks_finished_total') finished[x.labels.outcome] = (finished[x.labels.outcome] ?? 0) + x.value;
+    const snap = {
       ...base(status.spans, status.tenants, peers),
       node: { running: true, state: s.state, pid: s.pid, version: status.version, uptimeSeconds: s.uptimeSeconds },
       api: { requests: sum('logline_api_requests_total'), errors: sum('logline_api_requests_total', (l) => Number(l.status) >= 400), subscribers: sum('logline_event_subscribers') },
+      tasks: s.tasks && { concurrency: s.tasks.concurrency, running: s.tasks.running, queued: s.tasks.queued, schedules: s.tasks.schedules, finished },
+      rules: { fired: sum('logline_reactions_total'), failed: sum('logline_reactions_total', (l) => l.outcome !== 'ok'), perSecond: null },
       metrics,
     };
+    const failedRuns = Object.entries(finished).filter(([k]) => !NOT_ERRORS.has(k)).reduce((n, [, v]) => n + v, 0);
+    const rejected = snap.peers.reduce((n, p) => n + p.rejected, 0);
+    return { ...snap, errors: { api: snap.api.errors, tasks: failedRuns, rules: snap.rules.failed, sinks: sum('logline_plugin_sink_errors_total'), rejected } };
   }
 
   private async fromStore(): Promise<TopSnapshot> {
     this.local ??= localClient(this.home);
     const [status, peers] = await Promise.all([this.local.status(), this.local.peers()]);
-    return { ...base(status.spans, status.tenants, peers), node: { running: false, state: 'stopped', pid: null, version: status.version, uptimeSeconds: null }, api: null, metrics: {} };
+    return {
+      ...base(status.spans, status.tenants, peers), node: { running: false, state: 'stopped', pid: null, version: status.version, uptimeSeconds: null },
+      api: null, tasks: null, rules: null, errors: null, metrics: {},
+    };
   }
 
   private withRates(snap: TopSnapshot): TopSnapshot {
@@ -69,12 +83,13 @@ export class TopSampler {
     const rate = (before: number | undefined, after: number) => (prev && secs > 0 ? Math.max(0, after - (before ?? 0)) / secs : null);
     snap.spansPerSecond = rate(prev?.spans, snap.spans);
     for (const t of snap.tenants) t.perSecond = rate(prev?.tenants.get(t.tenant), t.spans);
-    this.previous = { at: now, spans: snap.spans, tenants: new Map(snap.tenants.map((t) => [t.tenant, t.spans])) };
+    if (snap.rules) snap.rules.perSecond = rate(prev?.fired, snap.rules.fired);
+    this.previous = { at: now, spans: snap.spans, fired: snap.rules?.fired, tenants: new Map(snap.tenants.map((t) => [t.tenant, t.spans])) };
     return snap;
   }
 }
 
-function base(spans: number, tenants: { tenant: string; spans: number }[], peers: Awaited<ReturnType<LoglineClient['peers']>>): Omit<TopSnapshot, 'node' | 'api' | 'metrics'> {
+function base(spans: number, tenants: { tenant: string; spans: number }[], peers: Awaited<ReturnType<LoglineClient['peers']>>): Pick<TopSnapshot, 'at' | 'spans' | 'spansPerSecond' | 'tenants' | 'peers'> {
   return {
     at: new Date().toISOString(),
     spans,

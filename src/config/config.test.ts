@@ -24,6 +24,7 @@ describe('layered config: flag > env > file > default', () => {
     expect([c.get('mdns'), c.origin('mdns')]).toEqual([true, 'file']);
     expect([c.get('daemon'), c.origin('daemon')]).toEqual([true, 'default']);
     expect(c.fileValues).toEqual({ tenant: 'from-file', token_rate: 7, mdns: true });
+    expect(['tenant', 'token_rate', 'mdns', 'daemon'].map((k) => c.source(k))).toEqual(['the flag --tenant', 'the environment variable LOGLINE_TOKEN_RATE', `the config file ${path}`, 'the default']);
   });
 
   it('an empty env var counts as unset', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { LoglineError } from '../errors/errors.js';
-import { CONFIG, definition } from './definitions.js';
+import { CONFIG, definition, type ConfigDefinition } from './definitions.js';
 
 export type ConfigValue = string | boolean | number | null;
 export type ConfigOrigin = 'flag' | 'env' | 'file' | 'default';
@@ -10,6 +10,8 @@ export type ConfigOrigin = 'flag' | 'env' | 'file' | 'default';
 export interface Config {
   get(name: string): ConfigValue;
   origin(name: string): ConfigOrigin;
+  /** Where the value in effect comes from, in words: `the environment variable LOGLINE_TENANT`. */
+  source(name: string): string;
   /** The values written in the config file (what `set` changes). */
   fileValues: Record<string, ConfigValue>;
 }
@@ -20,18 +22,30 @@ export function loadConfig(file: string, flags: Record<string, ConfigValue | und
   const values = new Map<string, { value: ConfigValue; origin: ConfigOrigin }>();
   for (const def of CONFIG) {
     let entry: { value: ConfigValue; origin: ConfigOrigin } = { value: def.default, origin: 'default' };
-    if (def.name in fileValues) entry = { value: coerce(def.name, fileValues[def.name], `the config file ${file}`), origin: 'file' };
+    if (def.name in fileValues) entry = { value: coerce(def.name, fileValues[def.name], sourceText(def, 'file', file)), origin: 'file' };
     const fromEnv = env[def.env];
-    if (fromEnv !== undefined && fromEnv !== '') entry = { value: coerce(def.name, fromEnv, `the environment variable ${def.env}`), origin: 'env' };
+    if (fromEnv !== undefined && fromEnv !== '') entry = { value: coerce(def.name, fromEnv, sourceText(def, 'env', file)), origin: 'env' };
     const fromFlag = flags[def.name];
-    if (fromFlag !== undefined) entry = { value: coerce(def.name, fromFlag, `the flag ${def.flag ?? `--${def.name}`}`), origin: 'flag' };
+    if (fromFlag !== undefined) entry = { value: coerce(def.name, fromFlag, sourceText(def, 'flag', file)), origin: 'flag' };
     values.set(def.name, entry);
   }
+  const origin = (name: string) => values.get(name)?.origin ?? 'default';
   return {
     get: (name) => values.get(name)?.value ?? null,
-    origin: (name) => values.get(name)?.origin ?? 'default',
+    origin,
+    source: (name) => {
+      const def = definition(name);
+      return def ? sourceText(def, origin(name), file) : 'the default';
+    },
     fileValues,
   };
+}
+
+function sourceText(def: ConfigDefinition, origin: ConfigOrigin, file: string): string {
+  if (origin === 'file') return `the config file ${file}`;
+  if (origin === 'env') return `the environment variable ${def.env}`;
+  if (origin === 'flag') return `the flag ${def.flag ?? `--${def.name}`}`;
+  return 'the default';
 }
 
 /** The values written in a config file, unchecked against their types (absent is empty; bad TOML and unknown keys throw). */

@@ -13,7 +13,12 @@ export interface LoadInit {
   log?: (line: string) => void;
   /** The plugins to load instead of the first-party ones and the config's (tests). */
   entries?: PluginEntry[];
+  /** How long one plugin's `register` may take (default REGISTER_TIMEOUT_MS). */
+  registerTimeoutMs?: number;
 }
+
+/** A `register` that has not returned by then is skipped: the daemon must not wait for ever to be ready. */
+export const REGISTER_TIMEOUT_MS = 10_000;
 
 /**
  * Loads the first-party plugins, then the user plugins named in config, one after the other. A plugin that
@@ -45,9 +50,10 @@ export async function loadPlugins(init: LoadInit): Promise<PluginSet> {
     name = plugin.name;
     const { host, registrations, seal } = createHost({ plugin: plugin.name, config: init.config, log });
     try {
-      await plugin.register(host);
+      await withTimeout(plugin.register(host), init.registerTimeoutMs ?? REGISTER_TIMEOUT_MS);
     } catch (e) {
-      fail(e instanceof LoglineError && e.code === 'PLUGIN_BAD_REGISTRATION' ? 'PLUGIN_BAD_REGISTRATION' : 'PLUGIN_REGISTER_FAILED', e);
+      const code = e instanceof LoglineError && (e.code === 'PLUGIN_BAD_REGISTRATION' || e.code === 'PLUGIN_REGISTER_TIMEOUT') ? e.code : 'PLUGIN_REGISTER_FAILED';
+      fail(code, e);
       continue;
     } finally {
       seal();
@@ -59,6 +65,19 @@ export async function loadPlugins(init: LoadInit): Promise<PluginSet> {
     }
   }
   return set;
+}
+
+/** Waits for `register`, at most `ms`; a late rejection is handled (by the race), so it cannot crash the node. */
+async function withTimeout(result: void | Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(pluginError('PLUGIN_REGISTER_TIMEOUT', `register(host) did not return within ${ms / 1000} s`)), ms);
+  });
+  try {
+    await Promise.race([result, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The plugin a module exports: its default export, or the module itself. */

@@ -36,6 +36,21 @@ export default {
 };`;
 
 
+/** A plugin that loads fine and then throws from everything it registered. */
+const FAULTY = `
+export default {
+  name: 'faulty',
+  register(host) {
+    const { v } = host;
+    host.taskType({ name: 'explode', description: 'throws', schema: v.object({}),
+      defaults: { maxAttempts: 1, backoffMs: 0, backoffMaxMs: 0, timeoutMs: 10000, onCrash: 'fail' },
+      run() { throw new Error('the task type blew up'); } });
+    host.spanSink({ name: 'broken', write() { throw new Error('the sink blew up'); } });
+    host.route({ method: 'GET', path: '/boom', handler() { throw new TypeError('the route blew up'); } });
+    host.ruleAction({ name: 'explode', description: 'throws', schema: v.object({}), run() { return Promise.reject(new Error('the action blew up')); } });
+  },
+};`;
+
 describe('plugins in a running daemon', () => {
   let h: Home;
   let dir: ReturnType<typeof tempDir>;
@@ -50,7 +65,9 @@ describe('plugins in a running daemon', () => {
     dir = tempDir('logline-plugins-');
     const plugins = [
       file('counter.mjs', COUNTER),
+      file('faulty.mjs', FAULTY),
       file('throws.mjs', "export default { name: 'thrower', register() { throw new Error('boom at load'); } };"),
+      file('import-throws.mjs', "throw new Error('boom at import');\nexport default { name: 'never', register() {} };"),
       file('same-name.mjs', "export default { name: 'counter', register() {} };"),
       file('built-in-type.mjs', "export default { name: 'shadow', register(host) { host.taskType({ name: 'emit', description: '', schema: host.v.object({}), defaults: {}, run: async () => ({}) }); } };"),
       file('broken.mjs', 'export default {'),
@@ -72,7 +89,7 @@ describe('plugins in a running daemon', () => {
   it('loads the first-party plugins, then the user plugin; the node is ready despite the bad ones', () => {
     expect(status.state).toBe('ready');
     const loaded = status.plugins.plugins.map((p: { name: string; origin: string }) => `${p.name}:${p.origin}`);
-    expect(loaded).toEqual(['exec:first-party', 'webhook:first-party', 'counter:config']);
+    expect(loaded).toEqual(['exec:first-party', 'webhook:first-party', 'counter:config', 'faulty:config']);
     expect(status.plugins.plugins[2]).toMatchObject({
       version: '0.1.0', source: join(dir.dir, 'counter.mjs'), taskTypes: ['count'], ruleActions: ['shout'], spanSinks: ['memory'],
       routes: ['GET /api/v1/plugins/counter/seen', 'POST /api/v1/plugins/counter/notes/:id'],
@@ -88,10 +105,12 @@ describe('plugins in a running daemon', () => {
     expect(failures['built-in-type.mjs']).toMatchObject({ plugin: 'shadow', code: 'PLUGIN_DUPLICATE' });
     expect(failures['built-in-type.mjs'].message).toContain('the task type "emit" is already registered by logline (built in)');
     expect(failures['broken.mjs']).toMatchObject({ plugin: null, code: 'PLUGIN_LOAD_FAILED' });
+    expect(failures['import-throws.mjs']).toMatchObject({ plugin: null, code: 'PLUGIN_LOAD_FAILED' });
+    expect(failures['import-throws.mjs'].message).toBe(`the plugin at ${join(dir.dir, 'import-throws.mjs')}: boom at import`);
     expect(failures['missing.mjs']).toMatchObject({ plugin: null, code: 'PLUGIN_NOT_FOUND' });
-    expect(Object.keys(failures)).toHaveLength(5);
+    expect(Object.keys(failures)).toHaveLength(6);
     const text = h.run(['node', 'status']).stdout;
-    expect(text).toMatch(/plugins +exec, webhook, counter; 5 failed/);
+    expect(text).toMatch(/plugins +exec, webhook, counter, faulty; 6 failed/);
     expect(text).toContain('PLUGIN_REGISTER_FAILED');
   });
 
@@ -138,13 +157,42 @@ describe('plugins in a running daemon', () => {
     expect((await call(owner, 'GET', '/api/v1/plugins/thrower/seen')).body.error.code).toBe('ROUTE_NOT_FOUND');
   });
 
+  it('a plugin that throws from its task type, span sink, route and rule action does not take the node down', async () => {
+    const rules = file('explode.yaml', `rules:
+  - id: explode-on-boom
+    condition: { type: contains_text, field: title, text: boom }
+    actions:
+      - { type: plugin, action: explode, params: {} }
+`);
+    expect(h.run(['rules', 'add', rules]).code).toBe(0);
+    expect(h.run(['log', 'boom']).code).toBe(0);
+    const added = JSON.parse(h.run(['task', 'add', 'explode', '--json']).stdout) as { id: number };
+    const route = await call(owner, 'GET', '/api/v1/plugins/faulty/boom');
+    expect(route).toMatchObject({ status: 500, body: { error: { code: 'INTERNAL' } } });
+    const task = await waitFor(() => readStore(h.home, (db) => {
+      const row = db.prepare('SELECT status, error FROM tasks WHERE id = ?').get(added.id) as { status: string; error: string | null };
+      return row.status === 'failed' && row;
+    }), 20_000, 'the explode task to fail');
+    expect(JSON.parse(task.error!).message).toContain('the task type blew up');
+    await waitFor(() => readStore(h.home, (db) => db.prepare("SELECT outcome FROM reactions_fired WHERE rule = 'explode-on-boom'").get() as { outcome: string } | undefined), 20_000, 'the rule to fire');
+    expect(readStore(h.home, (db) => db.prepare("SELECT outcome FROM reactions_fired WHERE rule = 'explode-on-boom'").all())).toEqual([{ outcome: 'failed: the action blew up' }]);
+    const top = JSON.parse(h.run(['top', '--json', '--interval', '0.1']).stdout);
+    expect(top.node.state).toBe('ready');
+    expect(top.errors).toMatchObject({ tasks: 1, rules: 1 });
+    expect(top.errors.sinks).toBeGreaterThanOrEqual(2); // every commit since the start: the rule, the log, the task's spans
+    const log = readFileSync(join(h.home, 'state', 'node.log'), 'utf8');
+    expect(log).toContain('plugin faulty: span sink broken failed: the sink blew up');
+    // the other plugins' sinks go on: the counter saw the span that made the faulty sink throw
+    expect((await call(owner, 'GET', '/api/v1/plugins/counter/seen?tenant=acme')).body.titles).toContain('boom');
+  });
+
   it('plugin list shows what the daemon loaded, and the failures', () => {
     const r = h.run(['plugin', 'list', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const list = JSON.parse(r.stdout);
     expect(list.from).toBe('daemon');
-    expect(list.plugins.map((p: { name: string }) => p.name)).toEqual(['exec', 'webhook', 'counter']);
-    expect(list.failures).toHaveLength(5);
+    expect(list.plugins.map((p: { name: string }) => p.name)).toEqual(['exec', 'webhook', 'counter', 'faulty']);
+    expect(list.failures).toHaveLength(6);
     const text = h.run(['plugin', 'list']).stdout;
     expect(text).toMatch(/counter 0\.1\.0 +config +\S+counter\.mjs/);
     expect(text).toMatch(/task types +count/);

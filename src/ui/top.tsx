@@ -16,6 +16,13 @@ export interface TopSnapshot {
   peers: { peer: string; connected: boolean; tenants: string[]; lag: number; sent: number; received: number; rejected: number; forks: number; lastSync: string | null }[];
   /** From the daemon's metrics; null without a daemon. */
   api: { requests: number; errors: number; subscribers: number } | null;
+  /** The task engine: running and queued now, and runs finished since the daemon started, by outcome; null without a daemon. */
+  tasks: { concurrency: number; running: number; queued: number; schedules: number; finished: Record<string, number> } | null;
+  /** Reaction rules fired since the daemon started, and those whose action failed; null without a daemon. */
+  rules: { fired: number; failed: number; perSecond: number | null } | null;
+  /** What went wrong since the daemon started: API answers >= 400, task runs that did not succeed, rule actions
+   * and span sinks that failed, spans peers sent that were rejected. Null without a daemon. */
+  errors: { api: number; tasks: number; rules: number; sinks: number; rejected: number } | null;
   /** Every metric family summed over its labels (histogram buckets left out); empty without a daemon. */
   metrics: Record<string, number>;
 }
@@ -86,9 +93,26 @@ function Top({ sample, intervalMs }: TopInit) {
           </Text>
         ))}
       </Section>
+      {snap.tasks ? (
+        <Section title="TASKS">
+          <Text>{snap.tasks.running} running of {snap.tasks.concurrency}  {snap.tasks.queued} queued  {snap.tasks.schedules} schedules  <Text dimColor>finished: {outcomes(snap.tasks.finished)}</Text></Text>
+        </Section>
+      ) : null}
+      {snap.rules ? (
+        <Section title="RULES">
+          <Text>{snap.rules.fired} fired  <Text color="cyan">{rate(snap.rules.perSecond)}/s</Text>  <Text color={snap.rules.failed > 0 ? 'red' : undefined}>{snap.rules.failed} failed</Text></Text>
+        </Section>
+      ) : null}
       {snap.api ? (
         <Section title="API">
           <Text>{snap.api.requests} requests  <Text color={snap.api.errors > 0 ? 'red' : undefined}>{snap.api.errors} errors</Text>  {snap.api.subscribers} event streams</Text>
+        </Section>
+      ) : null}
+      {snap.errors ? (
+        <Section title="ERRORS">
+          <Text>
+            {Object.entries(snap.errors).map(([k, n]) => <Text key={k} color={n > 0 ? 'red' : undefined}>{k} {n}  </Text>)}
+          </Text>
         </Section>
       ) : null}
       {Object.keys(snap.metrics).length > 0 ? (
@@ -107,6 +131,11 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
       {children}
     </Box>
   );
+}
+
+/** `3 succeeded, 1 failed` (none: `none`). */
+function outcomes(finished: Record<string, number>): string {
+  return Object.entries(finished).map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
 }
 
 function rate(r: number | null): string {

@@ -36,7 +36,8 @@ describe('the command tree', () => {
 });
 
 type Output = 'json' | 'ndjson' | 'script';
-interface Sample { args: string[]; output: Output; env?: NodeJS.ProcessEnv }
+/** A command run with --json: its arguments (`@name`: a fact an earlier command printed), another home than h's, its exit code when not 0. */
+interface Sample { args: string[]; output: Output; env?: NodeJS.ProcessEnv; home?: () => string; code?: number }
 
 describe('--json on every command that prints data', () => {
   let h: ReturnType<typeof initHome>;
@@ -50,6 +51,9 @@ describe('--json on every command that prints data', () => {
     facts.span = JSON.parse(h.run(['log', 'first', '--json']).stdout).id;
     facts.file = join(other.dir, 'spans.ndjson');
     writeFileSync(facts.file, h.run(['export']).stdout);
+    facts.rules = join(other.dir, 'rules.yaml');
+    writeFileSync(facts.rules, 'rules:\n  - id: echo\n    condition: { type: contains_text, field: title, text: alarm }\n    actions:\n      - { type: emit, title: echoed }\n');
+    facts.backup = join(other.dir, 'backup.tar');
   });
   afterAll(async () => {
     h.run(['node', 'stop']);
@@ -82,6 +86,24 @@ describe('--json on every command that prints data', () => {
     ['tail', { args: ['-n', '2'], output: 'ndjson' }],
     ['top', { args: ['--interval', '0.1'], output: 'json' }],
     ['run', { args: ['--', 'true'], output: 'json' }],
+    ['rules add', { args: [facts.rules], output: 'json' }],
+    ['rules list', { args: [], output: 'json' }],
+    ['rules show', { args: ['echo'], output: 'json' }],
+    ['rules history', { args: ['echo'], output: 'json' }],
+    ['rules test', { args: ['--span', '{"title":"alarm"}', '--phase', 'reaction'], output: 'json' }],
+    ['rules disable', { args: ['echo'], output: 'json' }],
+    ['task add', { args: ['emit', '--payload', '{"title":"later"}', '--at', '+1h'], output: 'json' }],
+    ['task list', { args: [], output: 'json' }],
+    ['task show', { args: ['@task'], output: 'json' }],
+    ['task cancel', { args: ['@task'], output: 'json' }],
+    ['task retry', { args: ['@task'], output: 'json' }],
+    ['schedule add', { args: ['0 3 * * *', 'emit', '--payload', '{"title":"nightly"}'], output: 'json' }],
+    ['schedule list', { args: [], output: 'json' }],
+    ['schedule remove', { args: ['@schedule'], output: 'json' }],
+    ['plugin list', { args: [], output: 'json' }],
+    ['doctor', { args: [], output: 'json' }],
+    ['backup', { args: [facts.backup], output: 'json' }],
+    ['restore', { args: [facts.backup], output: 'json', home: () => join(other.dir, 'restored') }],
     ['config list', { args: [], output: 'json' }],
     ['config get', { args: ['tenant'], output: 'json' }],
     ['config set', { args: ['mdns', 'false'], output: 'json' }],
@@ -95,36 +117,42 @@ describe('--json on every command that prints data', () => {
     ['peer add', { args: [`/ip4/127.0.0.1/tcp/9/p2p/${facts.peer}`], output: 'json' }],
     ['peer remove', { args: [facts.peer], output: 'json' }],
     ['node install-service', { args: ['--stdout'], output: 'json' }],
-    ['node status', { args: [], output: 'json' }],
-    ['node start', { args: [], output: 'json' }],
-    ['node restart', { args: [], output: 'json' }],
+    ['node status', { args: [], output: 'json', code: 3 }], // stopped
+    ['node start', { args: ['--listen', '/ip4/127.0.0.1/tcp/0'], output: 'json' }],
+    ['node restart', { args: ['--listen', '/ip4/127.0.0.1/tcp/0'], output: 'json' }],
+    ['invite create', { args: [], output: 'json' }],
+    ['join', { args: ['@invite'], output: 'json', home: () => join(other.dir, 'b') }],
     ['sync', { args: [], output: 'json' }],
     ['node stop', { args: [], output: 'json' }],
     ['init', { args: [], output: 'json' }],
     ['completion', { args: ['bash'], output: 'script' }],
   ];
 
-  it('prints JSON for each, also for errors (the envelope); commands not listed here print JSON or nothing', async () => {
+  it('prints JSON for each, run for real and succeeding; every command of the tree is in the list', async () => {
     const known = new Map(samples());
-    const checked: string[] = [];
+    // a command added to the tree needs a sample here: that it prints JSON is checked, not assumed
+    expect(leaves(await buildProgram()).map((l) => l.path).filter((p) => !known.has(p)), 'commands without a sample').toEqual([]);
     for (const [path, s] of known) {
-      const args = s.args.map((a) => (a === '@token' ? facts.token : a));
-      // init needs a fresh home; every other command runs on the same one
-      const r = path === 'init' ? cli(['--home', join(other.dir, 'c'), '--json', 'init']) : h.run(['--json', ...path.split(' '), ...args], { env: s.env });
-      if (path === 'token create') facts.token = JSON.parse(r.stdout).id;
+      const args = s.args.map((a) => (a.startsWith('@') ? facts[a.slice(1)] : a));
+      // init needs a fresh home; restore and join run on other homes; every other command runs on h
+      const r = path === 'init' ? cli(['--home', join(other.dir, 'c'), '--json', 'init'])
+        : s.home ? cli(['--home', s.home(), '--json', ...path.split(' '), ...args], { env: s.env })
+        : h.run(['--json', ...path.split(' '), ...args], { env: s.env });
+      expect(r.code, `${path}: ${r.stdout}${r.stderr}`).toBe(s.code ?? 0);
       expect(r.stdout, `${path}: ${r.stderr}`).not.toBe('');
       if (s.output === 'json') expect(() => JSON.parse(r.stdout), `${path} prints JSON`).not.toThrow();
       if (s.output === 'ndjson') for (const line of r.stdout.trim().split('\n')) expect(() => JSON.parse(line), `${path}: ${line}`).not.toThrow();
       expect(r.stdout, path).not.toContain('\x1b');
-      checked.push(path);
+      if (path === 'token create') facts.token = JSON.parse(r.stdout).id;
+      if (path === 'task add') facts.task = String(JSON.parse(r.stdout).id);
+      if (path === 'schedule add') facts.schedule = String(JSON.parse(r.stdout).id);
+      if (path === 'invite create') facts.invite = JSON.parse(r.stdout).token;
     }
-    for (const { path } of leaves(await buildProgram())) {
-      if (known.has(path)) continue;
-      // a command added since this list was written: with --json and no arguments it prints JSON or nothing
-      const r = h.run(['--json', ...path.split(' ')]);
-      if (r.stdout.trim() !== '') expect(() => JSON.parse(r.stdout), `${path} --json prints JSON`).not.toThrow();
-      checked.push(path);
-    }
-    expect(checked.sort()).toEqual(leaves(await buildProgram()).map((l) => l.path).sort());
+  });
+
+  it('an error is the JSON envelope on stdout, with the code and hint', () => {
+    const r = h.run(['--json', 'join', 'llinv1.not-a-token']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ error: expect.objectContaining({ code: 'INVITE_MALFORMED', hint: expect.any(String) }) });
   });
 });

@@ -54,6 +54,21 @@ describe('logline config get|set|unset|list', () => {
     expect(JSON.parse(h.run(['config', 'get', 'token_rate', '--json']).stdout)).toMatchObject({ value: 100, origin: 'default' });
   });
 
+  it('node start refuses an address that is not host:port or not a multiaddr, naming the key and its source, before it starts', () => {
+    const flag = h.run(['node', 'start', '--listen', 'nonsense']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('CONFIG_INVALID: listen from the flag --listen: "nonsense" is not a multiaddr');
+    const env = h.run(['node', 'start'], { env: { LOGLINE_LISTEN: '/ip4/127.0.0.1/tcpx/1' } });
+    expect(env.stderr).toContain('CONFIG_INVALID: listen from the environment variable LOGLINE_LISTEN: "/ip4/127.0.0.1/tcpx/1" is not a multiaddr');
+    expect(h.run(['config', 'set', 'bootstrap', '/ip4/127.0.0.1/tcp/4141']).code).toBe(0);
+    const file = h.run(['node', 'start']);
+    expect(file.stderr).toContain(`CONFIG_INVALID: bootstrap from the config file ${configFile}: "/ip4/127.0.0.1/tcp/4141" does not end in /p2p/<peer id>`);
+    h.run(['config', 'unset', 'bootstrap']);
+    const http = h.run(['node', 'restart', '--http', 'nope']);
+    expect(http.stderr).toContain('CONFIG_INVALID: http from the flag --http: "nope" is not host:port');
+    expect(h.run(['node', 'status']).stdout).toBe('stopped\n');
+  });
+
   it('warns when the environment overrides the value just set', () => {
     const r = h.run(['config', 'set', 'mdns', 'true'], { env: { LOGLINE_MDNS: 'false' } });
     expect(r.code).toBe(0);

@@ -8,6 +8,7 @@ import type { Home } from '../../node/home.js';
 import type { Context } from '../context.js';
 import { contextOf } from '../context.js';
 import { configFlagHelp } from '../config-help.js';
+import { nodeAddresses } from '../node-addresses.js';
 import { collect } from '../parse.js';
 
 const START_TIMEOUT_MS = 15_000;
@@ -44,6 +45,7 @@ export default function register(program: Command): void {
     .option('--listen <multiaddr>', configFlagHelp('listen', 'libp2p listen address, repeatable'), collect)
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
+      await nodeAddresses(ctx.home(), flags); // a bad address leaves the running daemon alone
       await stopDaemon(ctx.home());
       await startDetached(ctx, flags);
     });
@@ -106,11 +108,9 @@ async function runForeground(ctx: Context, flags: StartFlags): Promise<void> {
   home.signer(); // unlock the signing key now: a locked key fails the start, not the first append
   const { startDaemon } = await import('../../daemon/daemon.js');
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  const http = flags.http ?? (home.config.get('http') as string | null) ?? undefined;
-  const list = (key: string) => String(home.config.get(key) ?? '').split(',').map((a) => a.trim()).filter(Boolean);
-  const listen = flags.listen ?? (home.config.get('listen') === 'off' ? [] : list('listen'));
+  const { http, listen, bootstrap } = await nodeAddresses(home, flags);
   const daemon = await startDaemon({
-    home, http, log, listen, bootstrap: list('bootstrap'), mdns: home.config.get('mdns') === true,
+    home, http, log, listen, bootstrap, mdns: home.config.get('mdns') === true,
     tokenRate: home.config.get('token_rate') as number,
     tokenBodyLimit: home.config.get('token_body_limit') as number,
   });
@@ -129,6 +129,7 @@ async function startDetached(ctx: Context, flags: StartFlags): Promise<void> {
   const { lockHolder } = await import('../../daemon/lock.js');
   const running = lockHolder(home.paths.lock);
   if (running !== null) throw new LoglineError('DAEMON_RUNNING', `the daemon already runs (pid ${running})`, { hint: '`logline node status`, or `logline node restart`' });
+  await nodeAddresses(home, flags); // a bad address is said here, not as a failed start with the daemon's log
   mkdirSync(dirname(home.paths.log), { recursive: true, mode: 0o700 });
   const logFd = openSync(home.paths.log, 'a', 0o600);
   const { spawn } = await import('node:child_process');

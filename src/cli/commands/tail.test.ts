@@ -1,6 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliEnv, initHome } from '../../testing/cli.js';
+import { waitFor } from '../../testing/tasks.js';
 import { hasTmux, terminal } from '../../testing/terminal.js';
 
 type Home = ReturnType<typeof initHome>;
@@ -79,16 +82,46 @@ describe('tail without a terminal', () => {
       expect(await t.exited).toBe(0);
     });
 
-    it('top --json prints one snapshot with rates, API counters and the daemon\'s metrics', () => {
-      const r = h.run(['top', '--json', '--interval', '0.2']);
-      expect(r.code, r.stderr).toBe(0);
-      const snap = JSON.parse(r.stdout);
+    it('top --json prints one snapshot with rates, tasks, rules fired, errors, API counters and the daemon\'s metrics', async () => {
+      const rules = join(h.home, 'alarm.yaml');
+      writeFileSync(rules, `rules:
+  - id: echo-alarms
+    condition: { type: contains_text, field: title, text: alarm }
+    actions:
+      - { type: emit, title: "alarm echoed" }
+  - id: broken-action
+    condition: { type: contains_text, field: title, text: alarm }
+    actions:
+      - { type: plugin, action: nobody-registers-this, params: {} }
+`);
+      expect(h.run(['rules', 'add', rules]).code).toBe(0);
+      expect(h.run(['log', 'fire alarm']).code).toBe(0);
+      expect(h.run(['task', 'add', 'emit', '--payload', '{"title":"a task ran"}']).code).toBe(0);
+      expect(h.run(['task', 'add', 'webhook', '--payload', '{"url":"http://127.0.0.1:9/closed"}', '--retries', '0']).code).toBe(0);
+      const top = () => {
+        const r = h.run(['top', '--json', '--interval', '0.2']);
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout);
+      };
+      const snap = await waitFor(() => {
+        const s = top();
+        return s.rules.fired >= 2 && s.tasks.finished.succeeded >= 1 && s.tasks.finished.failed >= 1 && s;
+      }, 20_000, 'the rules to fire and the tasks to finish');
       expect(snap.node).toMatchObject({ running: true, state: 'ready' });
       expect(snap.tenants).toEqual([expect.objectContaining({ tenant: 'acme', spans: snap.spans })]);
       expect(typeof snap.spansPerSecond).toBe('number');
+      expect(snap.tasks).toMatchObject({ concurrency: 8, running: 0, queued: 0, finished: { succeeded: 1, failed: 1 } });
+      expect(snap.rules).toMatchObject({ fired: 2, failed: 1 });
+      expect(typeof snap.rules.perSecond).toBe('number');
+      expect(snap.errors).toEqual({ api: snap.api.errors, tasks: 1, rules: 1, sinks: 0, rejected: 0 });
       expect(snap.api.requests).toBeGreaterThan(0);
       expect(snap.metrics.logline_api_requests_total).toBe(snap.api.requests);
       expect(snap.peers).toEqual([]);
+      const text = h.run(['top', '--interval', '0.1']).stdout;
+      expect(text).toMatch(/^tasks +0 running of 8, 0 queued, 0 schedules; finished: (?=.*1 succeeded)(?=.*1 failed)/m);
+      expect(text).toMatch(/^rules +2 fired, [\d.]+\/s, 1 failed$/m);
+      expect(text).toMatch(/^errors +api \d+, tasks 1, rules 1, sinks 0, rejected 0$/m);
+      expect(text).not.toContain('\x1b');
     });
   });
 });
@@ -118,7 +151,7 @@ describe.skipIf(!hasTmux)('live views in a real terminal (tmux)', () => {
     }
   });
 
-  it('top shows the node, its tenants and spans, and peers', async () => {
+  it('top shows the node, its tenants and spans, and peers; with a daemon, its tasks, rules fired and errors', async () => {
     const term = terminal('top');
     try {
       term.start(['--home', h.home, 'top', '--interval', '0.2']);
@@ -130,6 +163,16 @@ describe.skipIf(!hasTmux)('live views in a real terminal (tmux)', () => {
       expect(screen).toContain('PEERS');
       h.run(['log', 'one more']);
       await term.waitFor(`spans ${spans + 1}`);
+      // a daemon started meanwhile is found at the next sample: its tasks, rules fired and errors appear
+      expect(h.run(['node', 'start']).code).toBe(0);
+      try {
+        const live = await term.waitFor('ERRORS');
+        expect(live).toMatch(/TASKS\s+0 running of 8 +0 queued +0 schedules +finished: none/);
+        expect(live).toMatch(/RULES\s+0 fired +[\d.]+\/s +0 failed/);
+        expect(live).toMatch(/ERRORS\s+api \d+ +tasks 0 +rules 0 +sinks 0 +rejected 0/);
+      } finally {
+        h.run(['node', 'stop']);
+      }
       term.keys('q');
       await term.waitFor('exited with 0');
     } finally {

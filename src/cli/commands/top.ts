@@ -10,7 +10,7 @@ import type * as TopView from '../../ui/top.js';
 export default function register(program: Command): void {
   program
     .command('top')
-    .description('a live dashboard of the node: spans per second, tenants, peers and their lag, API requests and errors')
+    .description('a live dashboard of the node: spans per second, tenants, peers and their lag, tasks, rules fired, API requests and errors')
     .option('--interval <seconds>', 'seconds between refreshes (default 1)')
     .addHelpText('after', `
 On a terminal it redraws until q or Ctrl-C. Otherwise (or with --json) it prints one snapshot, taken over one
@@ -42,7 +42,13 @@ function printSnapshot(ctx: Context, s: TopSnapshot): void {
   ctx.out.line(`node      ${n.running ? `${n.state} (pid ${n.pid}, up ${duration(n.uptimeSeconds ?? 0)})` : 'daemon stopped: the store only'}, logline ${n.version}`);
   ctx.out.line(`spans     ${s.spans} total, ${rate(s.spansPerSecond)}/s`);
   for (const t of s.tenants) ctx.out.line(`tenant    ${t.tenant.padEnd(20)} ${String(t.spans).padStart(9)}  ${rate(t.perSecond)}/s`);
+  if (s.tasks) {
+    const finished = Object.entries(s.tasks.finished).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+    ctx.out.line(`tasks     ${s.tasks.running} running of ${s.tasks.concurrency}, ${s.tasks.queued} queued, ${s.tasks.schedules} schedules; finished: ${finished}`);
+  }
+  if (s.rules) ctx.out.line(`rules     ${s.rules.fired} fired, ${rate(s.rules.perSecond)}/s, ${s.rules.failed} failed`);
   if (s.api) ctx.out.line(`api       ${s.api.requests} requests, ${s.api.errors} errors, ${s.api.subscribers} event streams`);
+  if (s.errors) ctx.out.line(`errors    ${Object.entries(s.errors).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const p of s.peers) {
     ctx.out.line(`peer      ${p.peer}  ${p.connected ? 'connected' : 'offline  '}  ${p.tenants.join(',') || '-'}  lag ${p.lag}  sent ${p.sent}  received ${p.received}  rejected ${p.rejected}  last sync ${p.lastSync ?? 'never'}`);
   }

@@ -27,16 +27,21 @@ describe('completions and man pages are generated from the command tree', () => 
     for (const key of ['token_rate', 'LOGLINE_TOKEN_RATE', 'listen']) expect(files['man/logline-config.5']).toContain(key.replace(/-/g, '\\-'));
   });
 
-  it('render with groff and man without a warning', () => {
+  it('render with groff -ww and man --warnings without a warning, every page', () => {
     expect(has('groff') && has('man'), 'groff and man are needed (.ci/run installs them)').toBe(true);
     for (const page of manList(files)) {
       const groff = spawnSync('groff', ['-ww', '-z', '-man', page], { cwd: ROOT, encoding: 'utf8' });
       expect(groff.status, page).toBe(0);
       expect(groff.stderr, page).toBe('');
     }
-    const man = spawnSync('man', ['--warnings', '-l', './man/logline.1'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' } });
-    expect(man.stderr).toBe('');
-    expect(man.stdout).toMatch(/GLOBAL OPTIONS[\s\S]*--tenant[\s\S]*EXIT STATUS/);
+    const man = (page: string) => spawnSync('man', ['--warnings', '-l', page], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' } });
+    for (const page of manList(files)) {
+      const r = man(page);
+      expect(r.status, page).toBe(0);
+      expect(r.stderr, page).toBe('');
+    }
+    expect(man('./man/logline.1').stdout).toMatch(/GLOBAL OPTIONS[\s\S]*--tenant[\s\S]*EXIT STATUS/);
+    expect(man('./man/logline-config.5').stdout).toMatch(/token_rate[\s\S]*LOGLINE_TOKEN_RATE/);
   });
 
   it('`logline completion <shell>` prints the shipped scripts', () => {
