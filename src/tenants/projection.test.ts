@@ -207,6 +207,13 @@ describe('tables are projections of the spans', () => {
       const [unknownTenant] = loose.append([{ tenant: 'elsewhere', title: 'unknown tenant', ts: at(1) }], stranger);
       const results = a.timeline.ingest([backdated, whileMember, afterRemoval, byStranger, unknownTenant]);
       expect(results.map((r) => (r.outcome === 'rejected' ? r.error.code : r.outcome))).toEqual(['stored', 'stored', 'NOT_A_MEMBER', 'NOT_A_MEMBER', 'stored']);
+      // a removal that arrives after a span its author signed later: verify's recheck flags the span then
+      const [late] = loose.append([{ tenant: 't', title: 'signed after a removal not known yet', ts: later(120_000) }], writer);
+      expect(a.timeline.ingest([late])[0].outcome).toBe('stored');
+      expect(a.gate.recheck(late)).toBeNull();
+      a.timeline.append([{ ...memberRemoved('t', writer.did), ts: later(60_000) }], owner);
+      expect(a.gate.recheck(late)).toMatchObject({ code: 'NOT_A_MEMBER' });
+      expect(a.gate.recheck(whileMember)).toBeNull(); // signed while its author was a member: still valid
       // once the stored span's tenant becomes known, verify's recheck flags it
       expect(a.gate.recheck(unknownTenant)).toBeNull();
       a.timeline.ingest(loose.append([tenantCreated('elsewhere', 'E')], owner));
