@@ -97,8 +97,8 @@ _logline_spec() {
       args='' ;;
     'invite create')
       subs=''
-      flags='--role --ttl -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--role --ttl --home --tenant --passphrase-file'
+      flags='--role --ttl --as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--role --ttl --as --home --tenant --passphrase-file'
       args='' ;;
     'join')
       subs=''
@@ -117,18 +117,18 @@ _logline_spec() {
       args='' ;;
     'member add')
       subs=''
-      flags='--role --handle -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--role --handle --home --tenant --passphrase-file'
+      flags='--role --handle --as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--role --handle --as --home --tenant --passphrase-file'
       args='' ;;
     'member remove')
       subs=''
-      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--home --tenant --passphrase-file'
+      flags='--as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--as --home --tenant --passphrase-file'
       args='' ;;
     'member role')
       subs=''
-      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--home --tenant --passphrase-file'
+      flags='--as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--as --home --tenant --passphrase-file'
       args='' ;;
     'member list')
       subs=''
@@ -337,8 +337,8 @@ _logline_spec() {
       args='' ;;
     'tenant create')
       subs=''
-      flags='-h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--home --tenant --passphrase-file'
+      flags='--as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--as --home --tenant --passphrase-file'
       args='' ;;
     'tenant list')
       subs=''
@@ -362,8 +362,8 @@ _logline_spec() {
       args='' ;;
     'token create')
       subs=''
-      flags='--role --ttl -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
-      valued='--role --ttl --home --tenant --passphrase-file'
+      flags='--role --ttl --as -h --help --home --tenant --json -q --quiet --no-color --passphrase-file'
+      valued='--role --ttl --as --home --tenant --passphrase-file'
       args='' ;;
     'token list')
       subs=''

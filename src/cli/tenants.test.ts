@@ -58,7 +58,9 @@ describe('tenants and members through the CLI', () => {
     ok(h, ['id', 'use', 'dan']);
     // a member cannot manage members; the last owner cannot leave
     const byMember = h.run(['member', 'add', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', '--as', 'ana']);
-    expect(byMember.code).not.toBe(0);
+    expect(byMember.code).toBe(1);
+    expect(byMember.stderr).toContain('ROLE_FORBIDDEN: a member of acme may not manage members');
+    expect(h.run(['member', 'role', 'dan', 'viewer', '--as', 'ana']).stderr).toContain('ROLE_FORBIDDEN');
     expect(h.run(['member', 'remove', 'dan']).stderr).toContain('LAST_OWNER');
     ok(h, ['member', 'remove', 'ana']);
     expect(h.run(['log', 'removed', '--as', 'ana']).stderr).toContain('NOT_A_MEMBER');

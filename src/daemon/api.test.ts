@@ -455,13 +455,31 @@ describe('local API of a running daemon', () => {
       expect(await tenantCounts(h)).toEqual(before);
     });
 
+    it('a token acts as the identity that created it, and loses what that identity\'s role loses', async () => {
+      const tok = JSON.parse(await cliOk(h, ['--json', 'id', 'create', '--handle', 'tok'])) as { did: string };
+      await cliOk(h, ['member', 'add', 'tok', '--role', 'member']);
+      const { token } = JSON.parse(await cliOk(h, ['--json', 'token', 'create', '--role', 'writer', '--as', 'tok'])) as { token: string };
+      const append = () => asToken(token, 'POST', '/api/v1/spans', { body: JSON.stringify({ drafts: [{ title: 'by tok\'s token' }] }) });
+      const first = await append();
+      expect(first.status, first.text).toBe(201);
+      expect((json(first) as { spans: WireSpan[] }).spans[0]).toMatchObject({ author: tok.did, seq: 1 });
+      // made a viewer: the writer token only reads
+      await cliOk(h, ['member', 'role', 'tok', 'viewer']);
+      expect(expectError(await append(), 403, 'FORBIDDEN').message).toMatch(/\(tok\) is a viewer of a now: the token may only read/);
+      expect((await asToken(token, 'GET', '/api/v1/spans?limit=1')).status).toBe(200);
+      // removed: the token does nothing at all
+      await cliOk(h, ['member', 'remove', 'tok']);
+      expect(expectError(await asToken(token, 'GET', '/api/v1/spans?limit=1'), 403, 'FORBIDDEN').message).toMatch(/\(tok\) is no longer a member of a/);
+      expect((await cliAsync(['--home', h.home, '--json', 'token', 'list'])).stdout).toMatch(/"identity": "tok"/);
+    });
+
     it('create prints the secret once, on stdout; list never prints secrets', async () => {
       const r = await cliAsync(['--home', h.home, 'token', 'create', '--role', 'reader', '--ttl', '30d']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^llt_[0-9a-f]{12}_[A-Za-z0-9_-]{32}\n$/);
       const secret = r.stdout.trim();
       expect(r.stderr).not.toContain(secret.slice(17));
-      expect(r.stderr).toMatch(/reader of a, expires .*shown only now/);
+      expect(r.stderr).toMatch(/reader of a as dan, expires .*shown only now/);
       expect((await asToken(secret, 'GET', '/api/v1/status')).status).toBe(200);
       for (const args of [['token', 'list'], ['--json', 'token', 'list']]) {
         const l = await cliAsync(['--home', h.home, ...args]);

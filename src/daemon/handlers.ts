@@ -65,7 +65,7 @@ export function registerRoutes(router: Router, node: DaemonNode): void {
     if (request.drafts.length === 0) throw new LoglineError('BAD_REQUEST', 'no spans to append');
     if (request.drafts.length > MAX_BATCH) throw new LoglineError('BATCH_TOO_LARGE', `at most ${MAX_BATCH} spans per request`, { hint: 'split the batch' });
     request.drafts = request.drafts.map((d) => scopeDraft(d, auth));
-    if (auth.kind === 'token') request.identity = undefined;
+    if (auth.kind === 'token') request.identity = auth.identity; // a token writes as the identity that created it
     const started = process.hrtime.bigint();
     const spans = await node.client.append(request);
     node.appended(spans, Number(process.hrtime.bigint() - started) / 1e9);

@@ -3,7 +3,15 @@ import type { RouteDef } from '../api/routes.js';
 import { LoglineError } from '../errors/errors.js';
 
 /** Who is asking: the owner over the unix socket, or a bearer token bound to one tenant and role. */
-export type Auth = { kind: 'socket' } | { kind: 'token'; id: string; tenant: string; role: 'reader' | 'writer' };
+export type Auth = { kind: 'socket' } | {
+  kind: 'token'; id: string; tenant: string;
+  /** What the token may do now: its own role, lowered to reading when its identity may no longer write. */
+  role: 'reader' | 'writer';
+  /** Handle of the identity that created the token and signs what it writes. */
+  identity: string;
+  /** Why a writer token only reads now, if it does. */
+  limited?: string;
+};
 
 export interface RequestContext {
   req: IncomingMessage;

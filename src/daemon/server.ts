@@ -5,6 +5,8 @@ import { sendError } from './http.js';
 import type { Auth, Router } from './router.js';
 import type { Tokens } from './tokens.js';
 import { RateLimiter } from './rate-limit.js';
+import type { Home } from '../node/home.js';
+import { canWrite } from '../tenants/roles.js';
 
 export interface ServerInit {
   router: Router;
@@ -34,12 +36,12 @@ async function handle(init: ServerInit, req: IncomingMessage, res: ServerRespons
     const route = router.match(req.method ?? 'GET', url.pathname);
     routeName = route.def.name;
     if (init.tokens && route.def.scope !== 'none') {
-      auth = authenticate(init.tokens, req);
+      auth = authenticate(init.tokens, node.home, req);
       if (route.def.scope === 'admin' && auth.kind === 'token') {
         throw new LoglineError('FORBIDDEN', 'this route is for the node\'s owner, over the unix socket', { hint: 'run the command on the node itself' });
       }
       if (route.def.scope === 'write' && auth.kind === 'token' && auth.role !== 'writer') {
-        throw new LoglineError('FORBIDDEN', 'this token may only read', { hint: 'create a writer token' });
+        throw new LoglineError('FORBIDDEN', auth.limited ?? 'this token may only read', { hint: auth.limited ? 'an owner or admin gives that identity a writing role again' : 'create a writer token' });
       }
       const wait = init.rateLimit?.take(auth.kind === 'token' ? auth.id : 'socket');
       if (wait !== undefined && wait > 0) {
@@ -61,11 +63,25 @@ async function handle(init: ServerInit, req: IncomingMessage, res: ServerRespons
   }
 }
 
-function authenticate(tokens: Tokens, req: IncomingMessage): Auth {
+function authenticate(tokens: Tokens, home: Home, req: IncomingMessage): Auth {
   const header = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S+)$/i.exec(header);
   const info = m ? tokens.check(m[1]) : null;
   if (!info) throw new LoglineError('UNAUTHORIZED', m ? 'the token is unknown, revoked or expired' : 'a bearer token is required', { hint: '`logline token create --tenant T --role reader|writer`' });
-  return { kind: 'token', id: info.id, tenant: info.tenant, role: info.role };
+  // a token never does more than the identity that created it may do now in its tenant
+  const identity = info.identity ?? home.defaultIdentity();
+  let did: string;
+  try {
+    did = home.signer(identity).did;
+  } catch {
+    throw new LoglineError('FORBIDDEN', `the identity that created this token (${identity}) is no longer on this node`, { hint: 'create a new token' });
+  }
+  const role = home.tenants.state(info.tenant)?.members.get(did)?.role;
+  if (role === undefined) {
+    throw new LoglineError('FORBIDDEN', `the identity that created this token (${identity}) is no longer a member of ${info.tenant}`, { hint: 'an owner or admin adds it again, or create a token as a member' });
+  }
+  const auth: Auth = { kind: 'token', id: info.id, tenant: info.tenant, role: info.role, identity };
+  if (info.role === 'writer' && !canWrite(role)) return { ...auth, role: 'reader', limited: `this token's identity (${identity}) is a ${role} of ${info.tenant} now: the token may only read` };
+  return auth;
 }
 

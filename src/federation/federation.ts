@@ -162,7 +162,9 @@ export class Federation {
     const signer = home.signer(handle);
     const answer = await this.requestJoin(invite, joinRequest(token, invite, signer, handle));
     if (!answer.ok) throw new LoglineError(answer.code, `the inviting node refused: ${answer.message}`, { hint: answer.hint });
-    home.timeline.append([peerTrusted(invite.t, invite.p, didFromPeerId(invite.p) ?? '', 'full', invite.a)], signer);
+    // the genesis the inviter names is the tenant here: a tenant.created that arrives first (evidence the inviter
+    // keeps of another node's claim to the slug) never becomes it
+    home.timeline.append([peerTrusted(invite.t, invite.p, didFromPeerId(invite.p) ?? '', 'full', invite.a, answer.genesis)], signer);
     const deadline = Date.now() + timeoutMs;
     let synced = false;
     while (!synced && Date.now() < deadline) {

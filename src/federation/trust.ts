@@ -15,8 +15,9 @@ export interface PeerTrust {
 export const PEER_TRUSTED = 'peer.trusted';
 export const PEER_UNTRUSTED = 'peer.untrusted';
 
-export function peerTrusted(tenant: string, peer: string, did: string, trust: TrustLevel, addrs: string[]): SpanDraft & { tenant: string } {
-  return { tenant, title: PEER_TRUSTED, kind: 'system', visibility: 'private', data: { peer, did, trust, addrs } };
+/** `genesis`: the tenant's genesis span id as the inviting node named it on joining, which this node then keeps to. */
+export function peerTrusted(tenant: string, peer: string, did: string, trust: TrustLevel, addrs: string[], genesis?: string): SpanDraft & { tenant: string } {
+  return { tenant, title: PEER_TRUSTED, kind: 'system', visibility: 'private', data: { peer, did, trust, addrs, ...(genesis === undefined ? {} : { genesis }) } };
 }
 
 export function peerUntrusted(tenant: string, peer: string, did: string): SpanDraft & { tenant: string } {

@@ -2,6 +2,7 @@ import { LoglineError } from '../errors/errors.js';
 import type { Gate } from '../timeline/timeline.js';
 import type { Span, SpanBody } from '../timeline/span.js';
 import { TENANT_CREATED, TENANT_EVENTS } from './events.js';
+import { PEER_TRUSTED } from '../federation/trust.js';
 import { applyEvent, roleAt, TenantProjection, type RoleChange, type TenantState } from './projection.js';
 import { canManage, canWrite, type Role } from './roles.js';
 import type { Statement } from 'better-sqlite3';
@@ -37,7 +38,7 @@ export class TenantGate implements Gate {
   /** `localHandles` gives the handles this node's keystore binds to a did. */
   constructor(repo: SpansRepo, localHandles: (did: string) => readonly string[]) {
     const db = repo.db;
-    this.projection = new TenantProjection(db);
+    this.projection = new TenantProjection(db, (did) => localHandles(did).length > 0);
     const version = db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = () => version.get() as number;
     this.localHandles = localHandles;
@@ -136,7 +137,7 @@ export class TenantGate implements Gate {
       this.keepOutcome.run(Buffer.from(span.id, 'hex'), outcome.rule_set, JSON.stringify(outcome));
     }
     if (span.kind === 'system' && RULE_TITLES.has(span.title)) this.rules.changed();
-    if (span.kind !== 'system' || !TENANT_EVENTS.has(span.title)) return;
+    if (span.kind !== 'system' || !(TENANT_EVENTS.has(span.title) || pinsGenesis(span))) return;
     this.projection.rebuild(span.tenant);
     this.states.delete(span.tenant);
     this.histories.delete(span.tenant);
@@ -166,6 +167,11 @@ export class TenantGate implements Gate {
     this.states.clear();
     this.histories.clear();
   }
+}
+
+/** A trust span by which this node, joining a tenant, pins its genesis (see TenantProjection.pinned). */
+function pinsGenesis(span: Span): boolean {
+  return span.title === PEER_TRUSTED && span.visibility === 'private' && typeof (span.data as { genesis?: unknown } | undefined)?.genesis === 'string';
 }
 
 export function unknownTenant(tenant: string): LoglineError {

@@ -5,7 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keystore } from '../identity/keystore.js';
 import { signerFromSeed } from '../identity/ed25519.js';
 import { cliAsync, initHome, tempDir, type CliResult } from '../testing/cli.js';
-import { decodeInvite, encodeInvite, newNonce, type InvitePayload } from './invite.js';
+import { decodeInvite, encodeInvite, joinRequest, newNonce, type InvitePayload, type JoinAnswer } from './invite.js';
+import { randomBytes } from 'node:crypto';
+import '../federation/polyfill.js';
+import { noise } from '@chainsafe/libp2p-noise';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { tcp } from '@libp2p/tcp';
+import { lpStream } from '@libp2p/utils';
+import { yamux } from '@libp2p/yamux';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { JOIN_PROTOCOL, MAX_JOIN_FRAME } from '../federation/protocols/join/join.js';
 
 /**
  * Onboarding across two real homes (SPEC §5): A's daemon listens on 127.0.0.1, B joins with a token. Every bad
@@ -51,7 +61,7 @@ describe('invite and join between two homes', () => {
     ({ peerId, addresses: addrs } = status);
   });
   afterAll(async () => {
-    for (const home of [a.home, homeOf('bob')]) await cliAsync(['--home', home, 'node', 'stop']);
+    for (const home of [a.home, homeOf('bob'), homeOf('bea')]) await cliAsync(['--home', home, 'node', 'stop']);
     a.cleanup();
     dirs.cleanup();
   });
@@ -88,6 +98,89 @@ describe('invite and join between two homes', () => {
     const again = await refused(token, 'INVITE_USED', 'carl');
     expect(again.stderr).toContain('refused');
     expect(aLog()).toMatch(/join: refused \S+: INVITE_USED/);
+  });
+
+  it('with both daemons running, B joins through its own daemon, keeps to A\'s genesis, and both replicate live', async () => {
+    const bea = homeOf('bea');
+    await ok(bea, ['init', '--handle', 'bea', '--tenant', 'own']);
+    await ok(bea, ['node', 'start', '--listen', LISTEN]);
+    const token = (await ok(a.home, ['invite', 'create', '--role', 'member'])).trim();
+    const joined = JSON.parse(await ok(bea, ['--json', 'join', token])) as { tenant: string; role: string; synced: boolean };
+    expect(joined).toMatchObject({ tenant: 'acme', role: 'member', synced: true });
+    const genesisOf = async (home: string) => (JSON.parse(await ok(home, ['--json', '--tenant', 'acme', 'tenant', 'show'])) as { genesis: string }).genesis;
+    expect(await genesisOf(bea)).toBe(await genesisOf(a.home));
+    expect(await ok(bea, ['--tenant', 'acme', 'timeline'])).toContain('written before anyone joined');
+    const seen = async (home: string, id: string) => {
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+        if ((await cliAsync(['--home', home, 'span', 'show', id])).code === 0) return true;
+      }
+      return false;
+    };
+    const fromBea = JSON.parse(await ok(bea, ['--json', '--tenant', 'acme', 'log', 'bea through her daemon'])) as { id: string };
+    expect(await seen(a.home, fromBea.id)).toBe(true);
+    const fromA = JSON.parse(await ok(a.home, ['--json', 'log', 'ann after bea joined'])) as { id: string };
+    expect(await seen(bea, fromA.id)).toBe(true);
+
+    // the same token again, through B's daemon: a clear error on both sides, and nothing changes on either
+    const count = async (home: string) => (JSON.parse(await ok(home, ['--json', 'node', 'status'])) as { spans: number }).spans;
+    const [aSpans, bSpans, members] = [await count(a.home), await count(bea), await aMembers()];
+    const again = await cliAsync(['--home', bea, 'join', token]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/INVITE_USED: the inviting node refused: the invitation was used already/);
+    expect(aLog().match(/join: refused \S+: INVITE_USED/g)?.length).toBe(2);
+    expect([await count(a.home), await count(bea), await aMembers()]).toEqual([aSpans, bSpans, members]);
+  });
+
+  it('the inviting node itself refuses bad tokens and bad proofs sent past the joining side\'s checks', async () => {
+    // a bare libp2p node that speaks the join protocol and checks nothing before sending
+    const key = randomBytes(32);
+    const node = await createLibp2p({ privateKey: await generateKeyPairFromSeed('Ed25519', key), addresses: { listen: [] }, transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] });
+    const joiner = signerFromSeed(key);
+    /** Asks A to admit `joiner`, its proof signed by `prover` (the joiner itself, unless testing a false proof). */
+    const ask = async (token: string, payload: InvitePayload, prover = joiner): Promise<JoinAnswer> => {
+      const stream = await node.dialProtocol(multiaddr(addrs[0]), JOIN_PROTOCOL);
+      const lp = lpStream(stream, { maxDataLength: MAX_JOIN_FRAME });
+      await lp.write(Buffer.from(JSON.stringify({ ...joinRequest(token, payload, prover, 'mal'), did: joiner.did })));
+      const answer = JSON.parse(Buffer.from((await lp.read()).subarray()).toString()) as JoinAnswer;
+      await stream.close().catch(() => {});
+      return answer;
+    };
+    try {
+      const seed = new Keystore(join(a.home, 'config', 'keys')).signer('ann').seed;
+      const ann = signerFromSeed(seed);
+      const n = newNonce();
+      const db = new Database(join(a.home, 'data', 'logline.db'));
+      db.prepare('INSERT INTO invites (nonce, tenant, role, inviter, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(n, 'acme', 'member', ann.did, Date.now() - 7200_000, Date.now() - 3600_000);
+      const usedAt = db.prepare('SELECT used_at FROM invites WHERE nonce = ?').pluck();
+      const expiredPayload: InvitePayload = { v: 1, t: 'acme', r: 'member', n, e: new Date(Date.now() - 3600_000).toISOString(), i: ann.did, p: peerId, a: addrs };
+      const valid = (await ok(a.home, ['invite', 'create', '--role', 'member'])).trim();
+      const validPayload = decodeInvite(valid);
+      const [prefix, body, sig] = valid.split('.');
+      const ownerPayload: InvitePayload = { ...validPayload, r: 'owner' };
+      const tampered = `${prefix}.${Buffer.from(JSON.stringify(ownerPayload)).toString('base64url')}.${sig}`;
+      const [spans, members] = [await aCount(), await aMembers()];
+      const cases: [string, InvitePayload, string, typeof joiner?][] = [
+        [encodeInvite(expiredPayload, ann), expiredPayload, 'INVITE_EXPIRED'],
+        [tampered, ownerPayload, 'INVITE_BAD_SIGNATURE'],
+        [`${prefix}.${body}`, validPayload, 'INVITE_MALFORMED'],
+        // the right token, naming the joiner but with a proof by another key
+        [valid, validPayload, 'JOIN_BAD_PROOF', signerFromSeed(new Uint8Array(32).fill(7))],
+      ];
+      for (const [token, payload, code, signer] of cases) {
+        const answer = await ask(token, payload, signer);
+        expect(answer).toMatchObject({ ok: false, code });
+        expect(aLog()).toContain(`join: refused ${node.peerId.toString()}: ${code}`);
+      }
+      expect(await aCount()).toBe(spans);
+      expect(await aMembers()).toEqual(members);
+      expect(usedAt.get(n)).toBeNull();
+      expect(usedAt.get(validPayload.n)).toBeNull();
+      db.close();
+      // the token none of these used still admits
+      expect(await ask(valid, validPayload)).toMatchObject({ ok: true, tenant: 'acme', role: 'member', genesis: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    } finally {
+      await node.stop();
+    }
   });
 
   it('init --join prepares a home and joins in one command (no terminal: flags alone)', async () => {

@@ -9,6 +9,7 @@ import { memberAdded, memberRemoved, roleChanged, tenantCreated } from './events
 import { TenantGate } from './gate.js';
 import { applyEvent, foldTenant, type TenantEvent } from './projection.js';
 import { slugify } from './slug.js';
+import { peerTrusted } from '../federation/trust.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
 const owner = signerFromSeed(seed(1));
@@ -100,6 +101,57 @@ describe('the tenant fold', () => {
   });
 });
 
+describe('a genesis pinned on joining', () => {
+  it('the fold takes the pinned tenant.created, and none while it has not arrived', () => {
+    const mine = { ...ev(owner.did, 'tenant.created', { name: 'mine' }, '2026-01-02T00:00:00.000Z'), id: 'a1'.padStart(64, '0'), order: 2 };
+    const backdated = { ...ev(stranger.did, 'tenant.created', { name: 'takeover' }, '2026-01-01T00:00:00.000Z'), id: 'b1'.padStart(64, '0'), order: 1 };
+    const added = { ...ev(owner.did, 'member.added', { did: writer.did, role: 'member' }, '2026-01-02T00:00:01.000Z'), id: 'c1'.padStart(64, '0'), order: 3 };
+    expect(foldTenant([backdated, mine, added]).state?.owner).toBe(stranger.did); // unpinned: the first stored
+    const pinned = foldTenant([backdated, mine, added], mine.id);
+    expect(pinned.state?.owner).toBe(owner.did);
+    expect([...pinned.state!.members.keys()]).toEqual([owner.did, writer.did]);
+    expect(pinned.ignored).toBe(1);
+    const waiting = foldTenant([backdated, added], mine.id);
+    expect(waiting.state).toBeUndefined();
+    expect(waiting.history).toEqual([]);
+  });
+
+  it('a joining node keeps to the genesis its own trust span names, whatever arrives first', () => {
+    const inviter = open();
+    const joiner = signerFromSeed(seed(6));
+    const { dir, cleanup } = tempDir();
+    const db = openDb(join(dir, 'b.db'));
+    const repo = new SpansRepo(db);
+    const gate = new TenantGate(repo, (did) => (did === joiner.did ? ['bob'] : []));
+    const b = new Timeline(repo, undefined, gate);
+    try {
+      const [genesis] = inviter.timeline.append([tenantCreated('t', 'T')], owner);
+      const [addedJoiner] = inviter.timeline.append([memberAdded('t', joiner.did, 'member')], owner);
+      // another node's claim to the slug, backdated, reaches B before the real genesis
+      const loose = new Timeline(new SpansRepo(openDb(join(dir, 'x.db'))));
+      const [takeover] = loose.append([{ ...tenantCreated('t', 'takeover'), ts: '2020-01-01T00:00:00.000Z' }], stranger);
+      // a pin in a trust span that is not this node's own counts for nothing
+      const [foreignPin] = loose.append([{ ...peerTrusted('t', 'peer', stranger.did, 'full', [], takeover.id), ts: '2020-01-01T00:00:01.000Z' }], stranger);
+      b.append([peerTrusted('t', 'peer', owner.did, 'full', [], genesis.id)], joiner);
+      b.ingest([takeover, foreignPin]);
+      expect(gate.state('t')).toBeUndefined(); // the pinned genesis has not arrived: t is not known yet
+      b.ingest([genesis, addedJoiner]);
+      expect(gate.state('t')).toMatchObject({ genesis: genesis.id, owner: owner.did });
+      expect(gate.projection.get('t')?.genesis).toBe(genesis.id);
+      expect(b.append([{ tenant: 't', title: 'the joiner writes' }], joiner)).toHaveLength(1);
+      // and a rebuild from the spans alone gives the same tables
+      const before = dump(db);
+      db.exec('DELETE FROM tenants; DELETE FROM members; DELETE FROM member_roles;');
+      gate.projection.rebuildAll();
+      expect(dump(db)).toEqual(before);
+    } finally {
+      inviter.cleanup();
+      db.close();
+      cleanup();
+    }
+  });
+});
+
 describe('tables are projections of the spans', () => {
   it('a rebuild from the spans alone gives the same tables', () => {
     const { db, timeline, gate, cleanup } = open();
@@ -155,6 +207,13 @@ describe('tables are projections of the spans', () => {
       const [unknownTenant] = loose.append([{ tenant: 'elsewhere', title: 'unknown tenant', ts: at(1) }], stranger);
       const results = a.timeline.ingest([backdated, whileMember, afterRemoval, byStranger, unknownTenant]);
       expect(results.map((r) => (r.outcome === 'rejected' ? r.error.code : r.outcome))).toEqual(['stored', 'stored', 'NOT_A_MEMBER', 'NOT_A_MEMBER', 'stored']);
+      // a removal that arrives after a span its author signed later: verify's recheck flags the span then
+      const [late] = loose.append([{ tenant: 't', title: 'signed after a removal not known yet', ts: later(120_000) }], writer);
+      expect(a.timeline.ingest([late])[0].outcome).toBe('stored');
+      expect(a.gate.recheck(late)).toBeNull();
+      a.timeline.append([{ ...memberRemoved('t', writer.did), ts: later(60_000) }], owner);
+      expect(a.gate.recheck(late)).toMatchObject({ code: 'NOT_A_MEMBER' });
+      expect(a.gate.recheck(whileMember)).toBeNull(); // signed while its author was a member: still valid
       // once the stored span's tenant becomes known, verify's recheck flags it
       expect(a.gate.recheck(unknownTenant)).toBeNull();
       a.timeline.ingest(loose.append([tenantCreated('elsewhere', 'E')], owner));

@@ -4,6 +4,7 @@ import { isHandle } from '../identity/keystore.js';
 import { publicKeyFromDid } from '../identity/did-key.js';
 import { MEMBER_ADDED, MEMBER_REMOVED, ROLE_CHANGED, TENANT_CREATED, TENANT_EVENTS } from './events.js';
 import { canManage, isRole, type Role } from './roles.js';
+import { PEER_TRUSTED } from '../federation/trust.js';
 
 /** One tenant event span, as the fold reads it. */
 export interface TenantEvent {
@@ -105,17 +106,20 @@ function lastOwner(tenant: string): LoglineError {
 
 /**
  * Folds a tenant's events into its state and role history; refused events are skipped (kept as evidence). The
- * genesis is the `tenant.created` this node stored first: a second one — two nodes that created the same slug,
- * or a member that backdates one to take the tenant over — never replaces the tenant a node already holds. The
- * other events follow in (ts, id) order.
+ * genesis is the `tenant.created` this node pinned when it joined the tenant (the inviting node names it in its
+ * join answer), else the one it stored first: a second one — two nodes that created the same slug, or a member
+ * that backdates one to take the tenant over — never replaces the tenant a node holds. A pinned genesis that has
+ * not arrived yet leaves the tenant unknown. The other events follow in (ts, id) order.
  */
-export function foldTenant(events: readonly TenantEvent[]): { state: TenantState | undefined; history: RoleChange[]; ignored: number } {
+export function foldTenant(events: readonly TenantEvent[], pinned?: string): { state: TenantState | undefined; history: RoleChange[]; ignored: number } {
   let state: TenantState | undefined;
   const history: RoleChange[] = [];
   const created = events.filter((e) => e.title === TENANT_CREATED);
-  const genesis = created.reduce<TenantEvent | undefined>((first, e) => (first === undefined || (e.order ?? Infinity) < (first.order ?? Infinity) ? e : first), undefined);
+  const genesis = pinned !== undefined
+    ? created.find((e) => e.id === pinned)
+    : created.reduce<TenantEvent | undefined>((first, e) => (first === undefined || (e.order ?? Infinity) < (first.order ?? Infinity) ? e : first), undefined);
   let ignored = created.length - (genesis ? 1 : 0);
-  for (const ev of genesis ? [genesis, ...events.filter((e) => e.title !== TENANT_CREATED)] : events) {
+  for (const ev of [...(genesis ? [genesis] : []), ...events.filter((e) => e.title !== TENANT_CREATED)]) {
     const r = applyEvent(state, ev);
     if (r instanceof LoglineError) {
       ignored++;
@@ -150,9 +154,12 @@ const EVENT_TITLES = [...TENANT_EVENTS];
  */
 export class TenantProjection {
   private readonly db: Db;
+  private readonly isLocal: (did: string) => boolean;
 
-  constructor(db: Db) {
+  /** `isLocal` tells this node's own identities, whose trust spans may pin a tenant's genesis. */
+  constructor(db: Db, isLocal: (did: string) => boolean = () => false) {
     this.db = db;
+    this.isLocal = isLocal;
   }
 
   /** The events of a tenant in fold order. */
@@ -163,9 +170,21 @@ export class TenantProjection {
     return rows.map((r) => ({ id: r.id.toString('hex'), author: r.author, tenant: r.tenant, order: r.rid, ts: r.ts, title: r.title, data: (JSON.parse(r.body) as { data?: unknown }).data }));
   }
 
+  /**
+   * The genesis this node pinned for the tenant on joining it: data.genesis of the latest `peer.trusted` span that
+   * one of its own identities signed (a private span, never replicated), or undefined.
+   */
+  pinned(tenant: string): string | undefined {
+    const rows = this.db.prepare(`SELECT a.did AS author, json_extract(s.body, '$.data.genesis') AS genesis FROM spans s JOIN authors a ON a.id = s.author
+      WHERE s.kind = 'system' AND s.title = ? AND s.visibility = 'private' AND s.tenant = ? AND json_extract(s.body, '$.data.genesis') IS NOT NULL
+      ORDER BY s.ts DESC, s.rid DESC`).all(PEER_TRUSTED, tenant) as { author: string; genesis: unknown }[];
+    const pin = rows.find((r) => this.isLocal(r.author) && typeof r.genesis === 'string' && /^[0-9a-f]{64}$/.test(r.genesis));
+    return pin?.genesis as string | undefined;
+  }
+
   /** Refolds one tenant from its spans into the tables (inside the caller's transaction, if any). */
   rebuild(tenant: string): void {
-    const { state, history } = foldTenant(this.events(tenant));
+    const { state, history } = foldTenant(this.events(tenant), this.pinned(tenant));
     const write = this.db.transaction(() => {
       this.db.prepare('DELETE FROM tenants WHERE slug = ?').run(tenant);
       this.db.prepare('DELETE FROM members WHERE tenant = ?').run(tenant);

@@ -3,7 +3,7 @@
  * or an invitation token to join with. It only asks; the command does the work with the answers.
  */
 import { Box, Text, render, useApp, useInput } from 'ink';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { isHandle } from '../identity/keystore.js';
 import { decodeInvite } from '../tenants/invite.js';
 import { slugify } from '../tenants/slug.js';
@@ -81,17 +81,23 @@ function Wizard({ defaults, done }: { defaults: { handle: string; tenant: string
 /** One line of text input: typing (or pasting), Backspace, Ctrl-U to clear, Enter to submit. */
 function Field({ label, initial, hint, onSubmit }: { label: string; initial: string; hint?: (v: string) => string; onSubmit: (v: string) => void }) {
   const [value, setValue] = useState(initial);
+  // the text so far, read by each key as it comes: keys (a long paste arrives in several chunks, then Enter) can
+  // come faster than renders, and a render's `value` would then be stale
+  const text = useRef(initial);
+  const set = (v: string) => {
+    text.current = v;
+    setValue(v);
+  };
   useInput((input, key) => {
-    if (key.ctrl && input === 'u') return setValue('');
-    if (key.return) return onSubmit(value);
-    if (key.backspace || key.delete) return setValue((v) => v.slice(0, -1));
+    if (key.ctrl && input === 'u') return set('');
+    if (key.return) return onSubmit(text.current);
+    if (key.backspace || key.delete) return set(text.current.slice(0, -1));
     if (!input || key.ctrl || key.meta || key.escape) return;
     // a paste (or keys that arrived together) may end with Enter
     const end = input.search(/[\r\n]/);
-    if (end < 0) return setValue((v) => v + input);
-    const submitted = value + input.slice(0, end);
-    setValue(submitted);
-    onSubmit(submitted);
+    if (end < 0) return set(text.current + input);
+    set(text.current + input.slice(0, end));
+    onSubmit(text.current);
   });
   return (
     <Box flexDirection="column">

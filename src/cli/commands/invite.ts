@@ -12,6 +12,7 @@ export default function register(program: Command): void {
     .description('print a signed, expiring, single-use token that admits one node to the tenant')
     .addOption(new Option('--role <role>', 'the role the joining identity gets').choices(ROLES).default('member'))
     .option('--ttl <age>', 'the token expires after this long (30m, 12h, 7d…)', '24h')
+    .option('--as <handle>', 'the inviter, who signs the token and admits the joiner of the node (default: the configured one, `logline id use`)')
     .addHelpText('after', `
 The token carries the tenant, the role, and this node's peer id and addresses: the node daemon must be running
 and listening for peers (\`logline node start\`). On the other machine:
@@ -19,7 +20,7 @@ and listening for peers (\`logline node start\`). On the other machine:
 
 Example:
   logline invite create --tenant acme --role member --ttl 24h`)
-    .action(async (opts: { role: Role; ttl: string }, cmd: Command) => {
+    .action(async (opts: { role: Role; ttl: string; as?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const ttlMs = parseAge(opts.ttl, '--ttl');
       const tenant = ctx.tenant();
@@ -30,7 +31,7 @@ Example:
           hint: '`logline node start` (with peer-to-peer on: --listen, or the listen config key), then invite again', exitCode: EXIT.DAEMON_UNREACHABLE,
         });
       }
-      const info = createInvite(ctx.home(), { tenant, role: opts.role, ttlMs, handle: ctx.identity(), peer: status.peerId, addrs: status.addresses });
+      const info = createInvite(ctx.home(), { tenant, role: opts.role, ttlMs, handle: ctx.identity(opts.as), peer: status.peerId, addrs: status.addresses });
       if (ctx.out.json) return ctx.out.data(info);
       ctx.out.line(info.token);
       ctx.out.info(`admits one node to ${info.tenant} as ${info.role} until ${info.expires}. On the other machine: logline join <token>`);

@@ -17,33 +17,36 @@ export default function register(program: Command): void {
     .addArgument(WHO)
     .addOption(new Option('--role <role>', 'the role to give').choices(ROLES).default('member'))
     .option('--handle <handle>', 'the handle the member acts as (default: the local handle, if <who> is one)')
+    .option('--as <handle>', 'act as this identity of the node (default: the configured one, `logline id use`)')
     .addHelpText('after', '\nExample:\n  logline member add did:key:z6Mk… --tenant acme --role member --handle ana')
-    .action(async (who: string, opts: { role: Role; handle?: string }, cmd: Command) => {
+    .action(async (who: string, opts: { role: Role; handle?: string; as?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const tenant = ctx.tenant();
       const { did, handle } = await resolve(ctx, tenant, who);
-      await change(ctx, memberAdded(tenant, did, opts.role, opts.handle ?? handle), { tenant, did, role: opts.role }, `added ${short(did)} to ${tenant} as ${opts.role}`);
+      await change(ctx, opts.as, memberAdded(tenant, did, opts.role, opts.handle ?? handle), { tenant, did, role: opts.role }, `added ${short(did)} to ${tenant} as ${opts.role}`);
     });
 
   member.command('remove')
     .description('remove a member from the tenant (a member.removed span)')
     .addArgument(WHO)
-    .action(async (who: string, _opts, cmd: Command) => {
+    .option('--as <handle>', 'act as this identity of the node (default: the configured one, `logline id use`)')
+    .action(async (who: string, opts: { as?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const tenant = ctx.tenant();
       const { did } = await resolve(ctx, tenant, who);
-      await change(ctx, memberRemoved(tenant, did), { tenant, did, role: null }, `removed ${short(did)} from ${tenant}`);
+      await change(ctx, opts.as, memberRemoved(tenant, did), { tenant, did, role: null }, `removed ${short(did)} from ${tenant}`);
     });
 
   member.command('role')
     .description('change a member\'s role (a role.changed span)')
     .addArgument(WHO)
     .addArgument(new Argument('<role>', 'the new role').choices(ROLES))
-    .action(async (who: string, role: Role, _opts, cmd: Command) => {
+    .option('--as <handle>', 'act as this identity of the node (default: the configured one, `logline id use`)')
+    .action(async (who: string, role: Role, opts: { as?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const tenant = ctx.tenant();
       const { did } = await resolve(ctx, tenant, who);
-      await change(ctx, roleChanged(tenant, did, role), { tenant, did, role }, `${short(did)} is now ${role} of ${tenant}`);
+      await change(ctx, opts.as, roleChanged(tenant, did, role), { tenant, did, role }, `${short(did)} is now ${role} of ${tenant}`);
     });
 
   member.command('list')
@@ -56,8 +59,8 @@ export default function register(program: Command): void {
     });
 }
 
-async function change(ctx: Context, draft: Draft, result: Record<string, unknown>, text: string): Promise<void> {
-  const [span] = await (await ctx.client()).append({ drafts: [draft], identity: ctx.identity() });
+async function change(ctx: Context, as: string | undefined, draft: Draft, result: Record<string, unknown>, text: string): Promise<void> {
+  const [span] = await (await ctx.client()).append({ drafts: [draft], identity: ctx.identity(as) });
   if (ctx.out.json) return ctx.out.data({ ...result, span: span.id });
   ctx.out.line(text);
 }

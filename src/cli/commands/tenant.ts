@@ -12,11 +12,12 @@ export default function register(program: Command): void {
     .description('create a tenant (a tenant.created span): you become its owner')
     .argument('<name>', 'its name; the slug is derived from it ("ACME Labs" → acme-labs)')
     .addHelpText('after', '\nExample:\n  logline tenant create "ACME Labs"\n  logline --tenant acme-labs log "first span"')
-    .action(async (name: string, _opts, cmd: Command) => {
+    .option('--as <handle>', 'the identity that founds it and owns it of the node (default: the configured one, `logline id use`)')
+    .action(async (name: string, opts: { as?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const slug = slugify(name);
       const client = await ctx.client();
-      const [span] = await client.append({ drafts: [tenantCreated(slug, name.trim() || slug)], identity: ctx.identity() });
+      const [span] = await client.append({ drafts: [tenantCreated(slug, name.trim() || slug)], identity: ctx.identity(opts.as) });
       const result = { slug, name: name.trim() || slug, genesis: span.id, owner: span.author };
       if (ctx.out.json) return ctx.out.data(result);
       ctx.out.line(`created tenant ${slug}`);

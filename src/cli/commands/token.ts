@@ -12,11 +12,21 @@ export default function register(program: Command): void {
     .description('create a token and print it once (only its hash is kept)')
     .addOption(new Option('--role <role>', 'reader (read only) or writer').choices(['reader', 'writer']).makeOptionMandatory())
     .option('--ttl <age>', 'expire after this long (e.g. 12h, 30d, 8w); default never')
-    .action(async (opts: { role: 'reader' | 'writer'; ttl?: string }, cmd: Command) => {
+    .option('--as <handle>', 'the identity the token acts as of the node (default: the configured one, `logline id use`)')
+    .addHelpText('after', `
+The token acts as the identity that creates it (--as, or the configured one): what it writes is signed by that identity, and it
+never does more than that identity may do in the tenant now (a writer token needs a writing role; a removed
+identity's tokens are refused).
+
+Example:
+  logline token create --tenant acme --role writer --ttl 30d --as ana`)
+    .action(async (opts: { role: 'reader' | 'writer'; ttl?: string; as?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const tenant = ctx.tenant();
-      // a token never exceeds its creator's role: writing takes a writing role, reading any membership
-      const did = ctx.home().keystore.get(ctx.identity()).did;
+      // a token never exceeds its creator's role: writing takes a writing role, reading any membership. It acts as
+      // its creator: what it writes is signed by that identity, and it loses what the identity's role loses
+      const identity = ctx.identity(opts.as);
+      const did = ctx.home().keystore.get(identity).did;
       const role = (await (await ctx.client()).members(tenant)).find((m) => m.did === did)?.role;
       if (opts.role === 'writer' ? !canWrite(role) : role === undefined) {
         throw new LoglineError(role === undefined ? 'NOT_A_MEMBER' : 'ROLE_FORBIDDEN', `a ${role ?? 'non-member'} of ${tenant} cannot create a ${opts.role} token`, {
@@ -24,10 +34,10 @@ export default function register(program: Command): void {
         });
       }
       const ttl = opts.ttl === undefined ? null : parseAge(opts.ttl, '--ttl');
-      const { token: secret, info } = new Tokens(ctx.home().db).create(tenant, opts.role, ttl);
+      const { token: secret, info } = new Tokens(ctx.home().db).create(tenant, opts.role, ttl, identity);
       if (ctx.out.json) return ctx.out.data({ token: secret, ...info });
       ctx.out.line(secret);
-      ctx.out.info(`token ${info.id}: ${info.role} of ${info.tenant}${info.expires_at ? `, expires ${info.expires_at}` : ''}. It is shown only now.`);
+      ctx.out.info(`token ${info.id}: ${info.role} of ${info.tenant} as ${info.identity}${info.expires_at ? `, expires ${info.expires_at}` : ''}. It is shown only now.`);
     });
 
   token.command('list')
@@ -36,7 +46,7 @@ export default function register(program: Command): void {
       const ctx = contextOf(cmd);
       const list = new Tokens(ctx.home().db).list();
       if (ctx.out.json) return ctx.out.data(list);
-      for (const t of list) ctx.out.line(`${t.id}  ${t.role.padEnd(6)}  ${t.tenant.padEnd(16)} ${state(t)}`);
+      for (const t of list) ctx.out.line(`${t.id}  ${t.role.padEnd(6)}  ${t.tenant.padEnd(16)} ${(t.identity ?? '(default)').padEnd(16)} ${state(t)}`);
       if (list.length === 0) ctx.out.info('no tokens');
     });
 

@@ -28,7 +28,7 @@ export function decodeJoin<T extends JoinRequest | JoinAnswer>(bytes: Uint8Array
 export function checkAnswer(value: JoinAnswer): JoinAnswer {
   const a = value as Record<string, unknown>;
   const ok = a.ok === true
-    ? typeof a.tenant === 'string' && typeof a.role === 'string' && typeof a.genesis === 'string' && typeof a.inviter === 'string'
+    ? typeof a.tenant === 'string' && typeof a.role === 'string' && typeof a.genesis === 'string' && /^[0-9a-f]{64}$/.test(a.genesis) && typeof a.inviter === 'string'
     : a.ok === false && typeof a.code === 'string' && typeof a.message === 'string' && (a.hint === undefined || typeof a.hint === 'string');
   if (!ok) throw new LoglineError('JOIN_BAD_FRAME', 'the inviting node answered with a malformed join message');
   return value;
