@@ -167,7 +167,8 @@ export class SimNet {
   /** Restarts a node in the background: the network keeps running while its sessions and store close. */
   restart(node: SimNode): void {
     if (node.down) return;
-    this.log(`restart ${node.name}`);
+    const inflight = this.links.filter((l) => !l.dead && (l.a === node.name || l.b === node.name)).reduce((n, l) => n + l.dirs[0].inflight.length + l.dirs[1].inflight.length, 0);
+    this.log(`restart ${node.name} (${inflight} frames in flight)`);
     const work = node.restart().finally(() => this.background.delete(work));
     this.background.add(work);
   }

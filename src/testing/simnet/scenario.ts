@@ -50,7 +50,7 @@ export interface SimResult {
   fingerprint: string;
   trace: string[];
   plan: TenantPlan[];
-  counts: { steps: number; written: number; refused: number; sessions: number; forked: boolean };
+  counts: { nodes: number; steps: number; written: number; refused: number; sessions: number; forked: boolean };
 }
 
 const SLUGS = ['alpha', 'beta'];
@@ -113,6 +113,7 @@ export async function runScenario(seed: number, opts: ScenarioOptions = {}): Pro
     }
     if (!lagging) skew();
     net.log(`plan ${JSON.stringify(plans)}`);
+    net.log(`clocks ${net.nodes.map((x) => `${x.name}:${x.skewMs}`).join(' ')}`);
 
     const write = (node: SimNode) => {
       const tenant = rng.pick(plans).slug;
@@ -190,7 +191,7 @@ export async function runScenario(seed: number, opts: ScenarioOptions = {}): Pro
     for (const node of net.nodes) for (const p of plans) fingerprint.update(`${node.name} ${p.slug} ${headsDigest(tenantHeads(node.home.repo, p.slug))}\n`);
     return {
       seed, failures, fingerprint: fingerprint.digest('hex'), trace: net.trace, plan: plans,
-      counts: { steps: net.step, written: writes.length, refused, sessions: net.nodes.reduce((s, x) => s + x.ran.length, 0), forked: mallory?.fork !== undefined },
+      counts: { nodes: net.nodes.length, steps: net.step, written: writes.length, refused, sessions: net.nodes.reduce((s, x) => s + x.ran.length, 0), forked: mallory?.fork !== undefined },
     };
   } finally {
     await Promise.all([...net.background]);
