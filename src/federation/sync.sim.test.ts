@@ -27,7 +27,7 @@ function coverage(runs: readonly SimResult[]): Record<string, number> {
     'trust one way only': count((r) => r.plan.some((p) => p.edges.some(([, , both]) => !both))),
     'a clock behind': traced(/^\d+ clocks .*:-\d/), 'a clock ahead': traced(/^\d+ clocks .*:[1-9]/), 'private writes': traced(/ write n\d \w+ p:/),
     partition: traced(/ partition /), heal: traced(/ heal$/), drop: traced(/ drop /), duplicate: traced(/ duplicate /), reorder: traced(/ reorder /),
-    delay: traced(/ delay /), garbage: traced(/ garbage /), reset: traced(/ break #\d+ \(reset\)/), skew: traced(/ skew /),
+    delay: traced(/ delay /), garbage: traced(/ garbage /), tamper: traced(/ tamper /), reset: traced(/ break #\d+ \(reset\)/), skew: traced(/ skew /),
     'restart mid-transfer': traced(/ restart n\d \([1-9]\d* frames in flight\)/), fork: count((r) => r.counts.forked),
   };
 }

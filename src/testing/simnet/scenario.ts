@@ -1,7 +1,7 @@
 /**
  * One simulated run from a seed: 3–5 nodes, one or two tenants whose trust graphs are lines or stars (some
  * edges trusted one way only), members that write concurrently with skewed clocks, a misbehaving author, and
- * faults (partitions, lost, repeated, reordered, delayed and garbage frames, broken connections, restarts).
+ * faults (partitions, lost, repeated, reordered, delayed, garbage and tampered frames, broken connections, restarts).
  * Then every fault ends, the network runs until it is quiet, and the properties are checked.
  * Test harness only.
  */
@@ -166,7 +166,8 @@ export async function runScenario(seed: number, opts: ScenarioOptions = {}): Pro
         const node = rng.pick(net.nodes);
         node.skewMs = rng.range(skewMin, skewMax);
         net.log(`skew ${node.name} ${node.skewMs}`);
-      } else net.deliverOne();
+      } else if (r < 0.295) net.tamper();
+      else net.deliverOne();
       await settle();
     }
 
