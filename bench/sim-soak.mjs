@@ -24,7 +24,7 @@ for (let seed = FIRST; seed < FIRST + N; seed++) {
   if (r.counts.forked) forks++;
   if (r.failures.length > 0) {
     failed.push(seed);
-    console.log(`FAIL seed ${seed}:\n  ${r.failures.slice(0, 5).join('\n  ')}`);
+    console.log(`FAIL seed ${seed}:\n  ${r.failures.slice(0, 5).join('\n  ')}\n  replay: SIM_SEED=${seed}${lagging ? '' : ' SIM_LAGGING=0'} SIM_TRACE=/tmp/sim-${seed}.trace npx vitest run src/federation/sync.sim.test.ts`);
   }
   if ((seed - FIRST + 1) % 100 === 0) console.log(`  ${seed - FIRST + 1} seeds, ${failed.length} failed, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }

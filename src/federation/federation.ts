@@ -190,7 +190,7 @@ export class Federation {
         const stream = await this.node!.dialProtocol(this.lib!.multiaddr(addr), JOIN_PROTOCOL, { signal: AbortSignal.timeout(10_000) });
         const lp = this.lib!.lpStream(stream, { maxDataLength: MAX_JOIN_FRAME });
         await lp.write(encodeJoin(request), { signal: AbortSignal.timeout(10_000) });
-        const answer = checkAnswer(decodeJoin<JoinAnswer>((await lp.read({ signal: AbortSignal.timeout(20_000) })).subarray()));
+        const answer = checkAnswer(decodeJoin<JoinAnswer>((await lp.read({ signal: AbortSignal.timeout(20_000) })).subarray()), invite);
         await stream.close().catch(() => {});
         return answer;
       } catch (e) {

@@ -40,6 +40,15 @@ function malformed(why: string): LoglineError {
   return new LoglineError('INVITE_MALFORMED', `this is not a logline invitation: ${why}`, { hint: 'copy the whole token printed by `logline invite create`' });
 }
 
+/**
+ * The bytes of a base64url text in its one canonical form (no padding, no other characters, unused bits zero), or
+ * undefined: Buffer.from would skip stray characters, so that many texts would pass for one token or proof.
+ */
+function base64url(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  return text.length > 0 && bytes.toString('base64url') === text ? bytes : undefined;
+}
+
 export function encodeInvite(payload: InvitePayload, signer: Signer): string {
   const bytes = Buffer.from(JSON.stringify(payload));
   return `${PREFIX}${bytes.toString('base64url')}.${signer.sign(digest(TOKEN_CONTEXT, bytes)).toString('base64url')}`;
@@ -53,9 +62,9 @@ export function decodeInvite(token: string, now: number | null = Date.now()): In
   const text = token.trim();
   if (text.length > MAX_TOKEN) throw malformed('it is too long');
   if (!text.startsWith(PREFIX)) throw malformed(`it does not start with ${PREFIX}`);
-  const parts = text.slice(PREFIX.length).split('.');
-  if (parts.length !== 2 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) throw malformed('it is not two base64url parts');
-  const bytes = Buffer.from(parts[0], 'base64url');
+  const parts = text.slice(PREFIX.length).split('.').map(base64url);
+  if (parts.length !== 2 || parts.some((p) => p === undefined)) throw malformed('it is not two base64url parts');
+  const [bytes, sig] = parts as [Buffer, Buffer];
   let p: InvitePayload;
   try {
     p = JSON.parse(bytes.toString('utf8')) as InvitePayload;
@@ -67,7 +76,7 @@ export function decodeInvite(token: string, now: number | null = Date.now()): In
     || typeof p.p !== 'string' || !Array.isArray(p.a) || !p.a.every((a) => typeof a === 'string')) {
     throw malformed('its payload lacks a field or has a wrong one');
   }
-  if (!verifyByDid(p.i, digest(TOKEN_CONTEXT, bytes), Buffer.from(parts[1], 'base64url'))) {
+  if (!verifyByDid(p.i, digest(TOKEN_CONTEXT, bytes), sig)) {
     throw new LoglineError('INVITE_BAD_SIGNATURE', 'the invitation\'s signature does not verify: it was altered', { hint: 'ask the inviter for a new token' });
   }
   if (now !== null && Date.parse(p.e) <= now) {
@@ -98,8 +107,8 @@ export function joinRequest(token: string, payload: InvitePayload, signer: Signe
 }
 
 export function checkProof(request: JoinRequest, payload: InvitePayload): void {
-  if (typeof request.did !== 'string' || typeof request.proof !== 'string'
-    || !verifyByDid(request.did, proofMessage(payload.n, payload.p, request.did), Buffer.from(request.proof, 'base64url'))) {
+  const proof = typeof request.proof === 'string' ? base64url(request.proof) : undefined;
+  if (typeof request.did !== 'string' || proof === undefined || !verifyByDid(request.did, proofMessage(payload.n, payload.p, request.did), proof)) {
     throw new LoglineError('JOIN_BAD_PROOF', 'the joining node did not prove it holds the key of the identity it names');
   }
 }

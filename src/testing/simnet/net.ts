@@ -6,6 +6,7 @@
  */
 import { Link, type Side } from './link.js';
 import type { SimNode } from './node.js';
+import { mutateJson } from '../fuzz.js';
 import type { Prng } from './prng.js';
 
 /** Lets every promise chain that does not wait on the network run to its end. */
@@ -140,6 +141,29 @@ export class SimNet {
     this.log(`garbage ${link.name(dir)} #${link.id} at ${i} kind ${kind}`);
   }
 
+  /**
+   * A frame in flight is changed into another well-formed frame (a hostile peer's: a field removed, retyped or
+   * edited, a span altered): the receiver must refuse what is invalid and store nothing wrong. The connection
+   * breaks soon after, as after a lost frame (a changed digest or heads may leave a round incomplete).
+   */
+  tamper(): void {
+    const ready = this.deliverable();
+    if (ready.length === 0) return;
+    const [link, dir] = this.rng.pick(ready);
+    const q = link.dirs[dir].inflight;
+    const i = this.rng.int(q.length);
+    const before = q[i];
+    let frame: unknown;
+    try {
+      frame = JSON.parse(Buffer.from(before).toString('utf8'));
+    } catch {
+      return; // garbage already
+    }
+    q[i] = Buffer.from(JSON.stringify(mutateJson(frame, this.rng)) ?? 'null', 'utf8');
+    this.log(`tamper ${link.name(dir)} #${link.id} at ${i} ${frameType(before)}`);
+    if (!this.breakAfter.has(link)) this.breakAfter.set(link, this.rng.int(5));
+  }
+
   /** Holds a direction back for a number of steps (its frames wait; others overtake them on other links). */
   delay(): void {
     const ready = this.deliverable();
@@ -167,7 +191,8 @@ export class SimNet {
   /** Restarts a node in the background: the network keeps running while its sessions and store close. */
   restart(node: SimNode): void {
     if (node.down) return;
-    this.log(`restart ${node.name}`);
+    const inflight = this.links.filter((l) => !l.dead && (l.a === node.name || l.b === node.name)).reduce((n, l) => n + l.dirs[0].inflight.length + l.dirs[1].inflight.length, 0);
+    this.log(`restart ${node.name} (${inflight} frames in flight)`);
     const work = node.restart().finally(() => this.background.delete(work));
     this.background.add(work);
   }

@@ -1,7 +1,7 @@
 /**
  * One simulated run from a seed: 3–5 nodes, one or two tenants whose trust graphs are lines or stars (some
  * edges trusted one way only), members that write concurrently with skewed clocks, a misbehaving author, and
- * faults (partitions, lost, repeated, reordered, delayed and garbage frames, broken connections, restarts).
+ * faults (partitions, lost, repeated, reordered, delayed, garbage and tampered frames, broken connections, restarts).
  * Then every fault ends, the network runs until it is quiet, and the properties are checked.
  * Test harness only.
  */
@@ -50,7 +50,7 @@ export interface SimResult {
   fingerprint: string;
   trace: string[];
   plan: TenantPlan[];
-  counts: { steps: number; written: number; refused: number; sessions: number; forked: boolean };
+  counts: { nodes: number; steps: number; written: number; refused: number; sessions: number; forked: boolean };
 }
 
 const SLUGS = ['alpha', 'beta'];
@@ -113,6 +113,7 @@ export async function runScenario(seed: number, opts: ScenarioOptions = {}): Pro
     }
     if (!lagging) skew();
     net.log(`plan ${JSON.stringify(plans)}`);
+    net.log(`clocks ${net.nodes.map((x) => `${x.name}:${x.skewMs}`).join(' ')}`);
 
     const write = (node: SimNode) => {
       const tenant = rng.pick(plans).slug;
@@ -165,7 +166,8 @@ export async function runScenario(seed: number, opts: ScenarioOptions = {}): Pro
         const node = rng.pick(net.nodes);
         node.skewMs = rng.range(skewMin, skewMax);
         net.log(`skew ${node.name} ${node.skewMs}`);
-      } else net.deliverOne();
+      } else if (r < 0.295) net.tamper();
+      else net.deliverOne();
       await settle();
     }
 
@@ -190,7 +192,7 @@ export async function runScenario(seed: number, opts: ScenarioOptions = {}): Pro
     for (const node of net.nodes) for (const p of plans) fingerprint.update(`${node.name} ${p.slug} ${headsDigest(tenantHeads(node.home.repo, p.slug))}\n`);
     return {
       seed, failures, fingerprint: fingerprint.digest('hex'), trace: net.trace, plan: plans,
-      counts: { steps: net.step, written: writes.length, refused, sessions: net.nodes.reduce((s, x) => s + x.ran.length, 0), forked: mallory?.fork !== undefined },
+      counts: { nodes: net.nodes.length, steps: net.step, written: writes.length, refused, sessions: net.nodes.reduce((s, x) => s + x.ran.length, 0), forked: mallory?.fork !== undefined },
     };
   } finally {
     await Promise.all([...net.background]);

@@ -5,7 +5,7 @@
  * joining node's peer key.
  */
 import { LoglineError } from '../../../errors/errors.js';
-import type { JoinAnswer, JoinRequest } from '../../../tenants/invite.js';
+import type { InvitePayload, JoinAnswer, JoinRequest } from '../../../tenants/invite.js';
 
 export const JOIN_PROTOCOL = '/logline/join/1.0.0';
 export const MAX_JOIN_FRAME = 16 * 1024;
@@ -24,13 +24,17 @@ export function decodeJoin<T extends JoinRequest | JoinAnswer>(bytes: Uint8Array
   }
 }
 
-/** A join answer of the right shape, or a JOIN_BAD_FRAME error (a node that answers nonsense). */
-export function checkAnswer(value: JoinAnswer): JoinAnswer {
+/**
+ * A join answer of the right shape for the invitation it answers (an admission names the invitation's tenant, role
+ * and inviter; a refusal carries an UPPER_SNAKE code), or a JOIN_BAD_FRAME error (a node that answers nonsense).
+ */
+export function checkAnswer(value: JoinAnswer, invite: InvitePayload): JoinAnswer {
   const a = value as Record<string, unknown>;
   const ok = a.ok === true
-    ? typeof a.tenant === 'string' && typeof a.role === 'string' && typeof a.genesis === 'string' && /^[0-9a-f]{64}$/.test(a.genesis) && typeof a.inviter === 'string'
-    : a.ok === false && typeof a.code === 'string' && typeof a.message === 'string' && (a.hint === undefined || typeof a.hint === 'string');
-  if (!ok) throw new LoglineError('JOIN_BAD_FRAME', 'the inviting node answered with a malformed join message');
+    ? a.tenant === invite.t && a.role === invite.r && a.inviter === invite.i && typeof a.genesis === 'string' && /^[0-9a-f]{64}$/.test(a.genesis)
+    : a.ok === false && typeof a.code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(a.code) && typeof a.message === 'string'
+      && (a.hint === undefined || typeof a.hint === 'string');
+  if (!ok) throw new LoglineError('JOIN_BAD_FRAME', 'the inviting node answered with a malformed join message', { hint: 'it may run an incompatible logline version' });
   return value;
 }
 
