@@ -9,10 +9,13 @@
 //   - Completeness: each subscriber counts the spans it got and sums their numbers; after the writers stop, the
 //     count and sum of the acknowledged spans must match for every subscriber (duplicates or gaps would not).
 //   - Latency append → event at every --sample-every-th subscriber (process.hrtime is system-wide monotonic).
+//   - --rate R: each writer appends at most R spans a second (a person's pace rather than a loop's; 0, the
+//     default, is as fast as the daemon answers). The fan-out the subscribers must read is writers × R × subs
+//     events a second: flat out, that is beyond what the subscriber processes of a 2-core machine can read.
 //   - --tenants K (default 1): subscriber i follows tenant i % K and writer w appends to tenant w % K, so a span
 //     fans out to SUBS/K streams instead of all of them (the goal's setting is K = 1: every subscriber, every span).
 //   node bench/daemon-load.mjs [--subs 10000] [--writers 100] [--seconds 10] [--base-seconds 5] [--procs 4]
-//                              [--tenants 1] [--open-concurrency 50] [--sample-every 100] [--drain-timeout 120] [--prof]
+//                              [--rate 0] [--tenants 1] [--open-concurrency 50] [--sample-every 100] [--drain-timeout 120] [--prof]
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +32,7 @@ const OPEN_CONCURRENCY = opt('open-concurrency', 50);
 const SAMPLE_EVERY = opt('sample-every', 100);
 const DRAIN_TIMEOUT = opt('drain-timeout', 120);
 const TENANTS = Math.max(1, opt('tenants', 1));
+const RATE = opt('rate', 0);
 const GOAL_P99 = 50;
 const tenants = TENANTS === 1 ? ['bench'] : Array.from({ length: TENANTS }, (_, t) => (t === 0 ? 'bench' : `load-${t}`));
 
@@ -63,7 +67,15 @@ async function runWriters(clients, seconds) {
   const cpu0 = cpuOf(daemon.pid);
   await Promise.all(clients.map(async (c, w) => {
     const tenant = tenants[w % tenants.length];
+    // paced writers start spread over their first period, so that they do not all send at once
+    let slot = t0 + (RATE > 0 ? BigInt(Math.round((w / clients.length) * 1e9 / RATE)) : 0n);
     while (now() < deadline) {
+      if (RATE > 0) {
+        const wait = Number(slot - now()) / 1e6;
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        slot += BigInt(Math.round(1e9 / RATE));
+        if (now() >= deadline) break;
+      }
       const n = nextN++;
       const sent = now();
       try {
@@ -166,7 +178,7 @@ try {
   const p = (xs, q) => (xs.length ? quantile(xs, q) : NaN);
   const allErrors = errCount(load.errors) + errCount(openErrors) + errCount(streamErrors) + closed;
 
-  const over = TENANTS === 1 ? 'all on one tenant' : `spread over ${TENANTS} tenants`;
+  const over = `${TENANTS === 1 ? "all on one tenant" : `spread over ${TENANTS} tenants`}${RATE > 0 ? `, each writer at most ${RATE} spans/s` : ", writers flat out"}`;
   table(`target load: ${openedOk.toLocaleString('en-US')} event subscribers + ${WRITERS} writers for ${SECONDS} s on one daemon, ${over}`, [
     { what: 'subscribers open', figure: `${openedOk.toLocaleString('en-US')} / ${SUBS.toLocaleString('en-US')}`, goal: 'all', ok: openedOk === SUBS },
     { what: `  time to open them (${OPEN_CONCURRENCY} connecting at a time per process)`, figure: `${openSecs.toFixed(1)} s` },
