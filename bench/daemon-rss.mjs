@@ -5,8 +5,9 @@
 // (peak) from /proc/<pid>/status after each step. Goal: ≤ 200 MB. Baseline: a daemon on an empty home, started
 // and queried the same way in the same run. Where the memory goes: bench/daemon-probe.cjs is preloaded into the
 // daemons (--no-probe to leave it out) and reports V8's heap and external memory at each step; at the end a forced
-// full GC shows how much of the RSS was garbage not yet collected.
-//   node bench/daemon-rss.mjs [--n 1000000] [--more 100000] [--tenants 10] [--in-flight 4] [--fresh] [--prof] [--no-probe]
+// full GC shows how much of the RSS was garbage not yet collected. The goal is read after --idle seconds (30) of
+// idleness: the steady state, once the signing workers have ended and V8 has shrunk its heap.
+//   node bench/daemon-rss.mjs [--n 1000000] [--more 100000] [--tenants 10] [--in-flight 4] [--idle 30] [--fresh] [--prof] [--no-probe]
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '../dist/index.js';
@@ -18,6 +19,7 @@ const N = opt('n', 1_000_000);
 const MORE = opt('more', 100_000);
 const TENANTS = opt('tenants', 10);
 const IN_FLIGHT = opt('in-flight', 4);
+const IDLE = Math.max(3, opt('idle', 30));
 const BATCH = 1000;
 const GOAL_MB = 200;
 const PROBE = !flag('no-probe');
@@ -135,6 +137,9 @@ try {
   await client.close();
   await new Promise((r) => setTimeout(r, 2000));
   await step('idle 2 s');
+  // a settled daemon: its signing workers have ended (3 s idle) and V8's memory reducer has had its idle time
+  await new Promise((r) => setTimeout(r, (IDLE - 2) * 1000));
+  await step(`idle ${IDLE} s`);
   if (PROBE) {
     const g = await probe(probeDir, daemon.pid, { gc: true });
     await new Promise((r) => setTimeout(r, 500));

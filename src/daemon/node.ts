@@ -10,6 +10,7 @@ import type { Federation } from '../federation/federation.js';
 import type { PeerInfo } from '../federation/peer-info.js';
 import { MAX_BODY_BYTES } from '../api/routes.js';
 import { Engine, type EngineStats } from '../engine/engine.js';
+import { idleCollector } from './idle-gc.js';
 import { Reactions } from './reactions.js';
 import type { PluginReport, PluginSet } from '../plugins/registry.js';
 
@@ -51,6 +52,8 @@ export class DaemonNode {
   private readonly socket: string;
   private readonly tokenBodyLimit: number;
   private hubInstance: EventHub | undefined;
+  /** Collects the heap once after a burst of work, when the daemon has gone quiet. */
+  private readonly idle = idleCollector();
   /** The task engine, started once the rest of the node is up. */
   engine: Engine | undefined;
   /** The reaction phase of the tenants' rules, started with the engine. */
@@ -102,9 +105,15 @@ export class DaemonNode {
     this.home.timeline.onCommit((spans, from) => {
       if (from !== null) for (const s of spans) this.metrics.inc('logline_spans_replicated_total', 'Spans received from peers', { tenant: s.tenant });
       hub.schedule();
+      this.idle.touch();
     });
     hub.start();
     this.hubInstance = hub;
+  }
+
+  /** A request was served: the daemon is not quiet. */
+  served(): void {
+    this.idle.touch();
   }
 
   get hub(): EventHub {
@@ -145,6 +154,7 @@ export class DaemonNode {
 
   async close(): Promise<void> {
     this.state = 'stopping';
+    this.idle.stop();
     await this.reactions?.stop();
     await this.engine?.stop();
     await this.federation?.stop();

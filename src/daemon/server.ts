@@ -60,6 +60,7 @@ async function handle(init: ServerInit, req: IncomingMessage, res: ServerRespons
   } finally {
     const status = res.headersSent ? res.statusCode : 0;
     node.metrics.inc('logline_api_requests_total', 'API requests by route and status', { route: routeName, status: String(status) });
+    node.served();
   }
 }
 
