@@ -166,6 +166,9 @@ function streamEvents({ req, res, url, auth }: RequestContext, node: DaemonNode)
         return false;
       }
       res.write(chunk);
+      // node:http corks the socket and writes in a later tick, where every subscriber of the pump would be
+      // written at once: write now, inside the hub's time slice
+      res.socket?.uncork();
       return true;
     },
     close: () => res.end(),

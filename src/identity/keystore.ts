@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoglineError } from '../errors/errors.js';
 import { peerIdFromDid } from './did-key.js';
@@ -39,6 +39,7 @@ export function isHandle(value: string): boolean {
 export class Keystore {
   readonly dir: string;
   private readonly signers = new Map<string, Signer>();
+  private listed: { stamp: bigint; list: IdentityInfo[] } | undefined;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -48,9 +49,21 @@ export class Keystore {
     return join(this.dir, `${handle}.key`);
   }
 
+  /**
+   * The identities of this home. Read again only when the folder changed (a key file is created, restored or
+   * removed, by this process or another): a daemon asks for its default identity on every append.
+   */
   list(): IdentityInfo[] {
-    if (!existsSync(this.dir)) return [];
-    return readdirSync(this.dir).filter((f) => f.endsWith('.key')).sort().map((f) => info(this.read(f.slice(0, -4))));
+    let stamp: bigint;
+    try {
+      stamp = statSync(this.dir, { bigint: true }).mtimeNs;
+    } catch {
+      return [];
+    }
+    if (this.listed?.stamp !== stamp) {
+      this.listed = { stamp, list: readdirSync(this.dir).filter((f) => f.endsWith('.key')).sort().map((f) => info(this.read(f.slice(0, -4)))) };
+    }
+    return [...this.listed.list];
   }
 
   has(handle: string): boolean {
