@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../testing/http.js';
@@ -47,6 +48,7 @@ export default {
       run() { throw new Error('the task type blew up'); } });
     host.spanSink({ name: 'broken', write() { throw new Error('the sink blew up'); } });
     host.route({ method: 'GET', path: '/boom', handler() { throw new TypeError('the route blew up'); } });
+    host.route({ method: 'GET', path: '/stray', handler() { setTimeout(() => Promise.reject(new Error('a stray rejection')), 0); return { ok: true }; } });
     host.ruleAction({ name: 'explode', description: 'throws', schema: v.object({}), run() { return Promise.reject(new Error('the action blew up')); } });
   },
 };`;
@@ -184,6 +186,21 @@ describe('plugins in a running daemon', () => {
     expect(log).toContain('plugin faulty: span sink broken failed: the sink blew up');
     // the other plugins' sinks go on: the counter saw the span that made the faulty sink throw
     expect((await call(owner, 'GET', '/api/v1/plugins/counter/seen?tenant=acme')).body.titles).toContain('boom');
+  });
+
+  it('a promise a plugin leaves to reject with nobody to handle it is logged and counted; the node goes on', async () => {
+    expect(await call(owner, 'GET', '/api/v1/plugins/faulty/stray')).toMatchObject({ status: 200 });
+    const logFile = join(h.home, 'state', 'node.log');
+    await waitFor(() => readFileSync(logFile, 'utf8').includes('a stray rejection'), 20_000, 'the rejection in the log');
+    expect(readFileSync(logFile, 'utf8')).toMatch(/unhandled rejection \(the node goes on\): Error: a stray rejection/);
+    expect(JSON.parse(h.run(['node', 'status', '--json']).stdout).state).toBe('ready');
+    const metrics = await new Promise<string>((resolve, reject) => {
+      request({ socketPath: owner.socket, path: '/metrics' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => resolve(text));
+      }).on('error', reject).end();
+    });
+    expect(metrics).toMatch(/^logline_unhandled_rejections_total 1$/m);
   });
 
   it('plugin list shows what the daemon loaded, and the failures', () => {

@@ -114,6 +114,12 @@ async function runForeground(ctx: Context, flags: StartFlags): Promise<void> {
     tokenRate: home.config.get('token_rate') as number,
     tokenBodyLimit: home.config.get('token_body_limit') as number,
   });
+  // A promise that rejects with nobody to handle it (a plugin's timer, say) would end the process, and with it every
+  // stream and peer session of the node: log it with its stack, count it, and serve on.
+  process.on('unhandledRejection', (reason) => {
+    log(`unhandled rejection (the node goes on): ${(reason as Error)?.stack ?? String(reason)}`);
+    daemon.node.metrics.inc('logline_unhandled_rejections_total', 'Promises that rejected with nobody to handle them (each is in the log)');
+  });
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {
       log(`${sig}: stopping`);
