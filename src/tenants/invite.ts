@@ -37,7 +37,8 @@ function digest(context: string, bytes: Uint8Array | string): Buffer {
 }
 
 function malformed(why: string): LoglineError {
-  return new LoglineError('INVITE_MALFORMED', `this is not a logline invitation: ${why}`, { hint: 'copy the whole token printed by `logline invite create`' });
+  // a usage error: on the command line, the argument is not a token at all (exit 2)
+  return LoglineError.usage('INVITE_MALFORMED', `this is not a logline invitation: ${why}`, 'copy the whole token printed by `logline invite create`');
 }
 
 /**

@@ -152,7 +152,7 @@ describe('--json on every command that prints data', () => {
 
   it('an error is the JSON envelope on stdout, with the code and hint', () => {
     const r = h.run(['--json', 'join', 'llinv1.not-a-token']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // not a token at all: a usage error
     expect(JSON.parse(r.stdout)).toEqual({ error: expect.objectContaining({ code: 'INVITE_MALFORMED', hint: expect.any(String) }) });
   });
 });
