@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { LoglineError } from '../errors/errors.js';
 import { VERSION } from '../version.js';
 import { daemonClient, type DaemonClient } from './daemon.js';
-import { httpTransport, neverSent } from './transport.js';
+import { socketTransport } from './socket-http.js';
+import { neverSent } from './transport.js';
 import type { LoglineClient } from './types.js';
 
 const STARTING_WAIT_MS = 10_000;
@@ -13,7 +14,7 @@ const STARTING_WAIT_MS = 10_000;
  */
 export async function connectDaemon(socketPath: string, onVersionMismatch?: (daemonVersion: string) => void): Promise<DaemonClient | null> {
   if (!existsSync(socketPath)) return null;
-  const client = daemonClient(httpTransport(socketPath), { clientVersion: VERSION, onVersionMismatch });
+  const client = daemonClient(socketTransport(socketPath), { clientVersion: VERSION, onVersionMismatch });
   const deadline = Date.now() + STARTING_WAIT_MS;
   for (;;) {
     let status: string;
@@ -36,7 +37,7 @@ export async function connectDaemon(socketPath: string, onVersionMismatch?: (dae
  */
 export function preferDaemon(socketPath: string, local: () => LoglineClient, onVersionMismatch?: (daemonVersion: string) => void): LoglineClient {
   let current: LoglineClient = existsSync(socketPath)
-    ? daemonClient(httpTransport(socketPath), { clientVersion: VERSION, onVersionMismatch })
+    ? daemonClient(socketTransport(socketPath), { clientVersion: VERSION, onVersionMismatch })
     : local();
   let settled = current.kind === 'local';
   const attempt = async <T>(call: (c: LoglineClient) => Promise<T>): Promise<T> => {

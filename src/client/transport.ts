@@ -11,7 +11,10 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** How the typed client reaches the daemon. Two implementations: node:http (cheap to load, for the CLI) and undici (pooled, for programs). */
+/**
+ * How the typed client reaches the daemon. Two implementations: HTTP/1.1 written out over node:net (cheap to load,
+ * for the CLI; socket-http.ts) and undici (pooled, for programs).
+ */
 export interface Transport {
   request(method: string, path: string, opts?: RequestOptions): Promise<TransportResponse>;
   close(): Promise<void>;
@@ -28,30 +31,6 @@ export function unreachable(where: string, e: unknown): LoglineError {
 /** True when the request never reached a daemon (no socket, nobody listening): safe to run it elsewhere. */
 export function neverSent(e: unknown): boolean {
   return e instanceof LoglineError && e.code === 'DAEMON_UNREACHABLE' && ['ENOENT', 'ECONNREFUSED'].includes(String(e.details?.cause));
-}
-
-let builtins: Promise<[typeof import('node:http'), typeof import('node:net')]> | undefined;
-
-/**
- * node:http over a unix socket: far cheaper to load than undici, which matters to a one-shot CLI. The
- * builtins themselves load on the first request, so an in-process command never pays for them.
- */
-export function httpTransport(socketPath: string): Transport {
-  return {
-    async request(method, path, opts = {}) {
-      const [{ request: httpRequest }, { connect }] = await (builtins ??= Promise.all([import('node:http'), import('node:net')]));
-      return new Promise((resolve, reject) => {
-        // createConnection without an agent: the default agent's server-name logic costs ~10 ms on first use
-        const headers = { host: 'logline', ...opts.headers, ...(opts.body ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) };
-        const req = httpRequest({ createConnection: () => connect(socketPath), path, method, headers }, (res) => {
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
-        });
-        req.on('error', (e) => reject(unreachable(socketPath, e)));
-        req.end(opts.body);
-      });
-    },
-    async close() {},
-  };
 }
 
 export async function readAll(body: AsyncIterable<Buffer>): Promise<string> {
