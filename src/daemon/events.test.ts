@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Home } from '../node/home.js';
+import { openDb } from '../store/db.js';
+import { SpansRepo } from '../store/spans-repo.js';
 import { initHome } from '../testing/cli.js';
 import { EventHub, type EventFormat, type Subscriber } from './events.js';
 
@@ -72,10 +74,12 @@ describe('event hub', () => {
     fine.unsubscribe();
   });
 
-  it('does nothing once stopped, even with a pump asked for', () => {
-    const stopped = new EventHub(home.repo);
+  it('does nothing once stopped, even with a pump asked for after its store closed', () => {
+    const db = openDb(home.paths.db);
+    const stopped = new EventHub(new SpansRepo(db));
     stopped.start();
     stopped.stop();
+    db.close(); // a daemon closes its store after the hub; a pump scheduled before that may still come
     expect(() => stopped.pump()).not.toThrow();
   });
 });

@@ -125,9 +125,9 @@ export class EventHub {
 
   /**
    * Delivers every span committed since the last pump: each event serialised once, one chunk per group of
-   * subscribers with the same filters and format, one write per subscriber,
-   * and for at most SLICE_MS per turn of the event loop. One pump runs at a time; commits made meanwhile
-   * are picked up by the next, so every subscriber gets every span once, in commit order.
+   * subscribers with the same filters and format, one write per subscriber, for at most SLICE_MS per turn of the
+   * event loop. One pump runs at a time; commits made meanwhile are picked up by the next, so every subscriber
+   * gets every span once, in commit order.
    */
   pump(): void {
     if (!this.started) return; // stopped: the store may be closed already

@@ -77,12 +77,8 @@ export class Reactions {
     this.save();
   }
 
-  /** Stores the cursor now (after a reaction fired, at a stop), or within SAVE_MS. */
-  private save(soon = false): void {
-    if (soon) {
-      this.saveTimer ??= setTimeout(() => this.save(), SAVE_MS).unref();
-      return;
-    }
+  /** Stores the cursor now: after a reaction fired, at a stop, or SAVE_MS after a page that fired nothing. */
+  private save(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     if (this.cursor === this.saved || !this.init.home.db.open) return;
@@ -130,7 +126,8 @@ export class Reactions {
       }
     }
     this.cursor = rows[rows.length - 1].rid;
-    this.save(!fired);
+    if (fired) this.save();
+    else this.saveTimer ??= setTimeout(() => this.save(), SAVE_MS).unref();
     for (const { span, reaction } of this.pluginRuns.splice(0)) await this.runPlugin(span, reaction);
     return rows.length === BATCH;
   }
